@@ -1,0 +1,104 @@
+"""Findings as data: a validation never raises for a problem in the message itself.
+
+A :class:`Message` carries a stable rule id (``xsd``, ``srv.body-mismatch``, ...) so
+users can select, ignore or re-grade rules and CI can grep for them; a
+:class:`Report` collects them for one document together with what judged it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["Kind", "Message", "Report", "Severity"]
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; only ``error`` makes a document invalid."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Kind(str, enum.Enum):
+    """What a document is, as far as the root element tells."""
+
+    REQUEST = "request"
+    RESPONSE = "response"
+    OTHER = "other"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Message:
+    """One finding: ``path:line:col: severity: text [rule]``."""
+
+    severity: Severity
+    rule: str
+    text: str
+    line: int | None = None
+    path: str | None = None
+    column: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "rule": self.rule,
+            "message": self.text,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+        }
+
+
+@dataclass
+class Report:
+    """Everything learnt about one document."""
+
+    source: str
+    kind: Kind = Kind.OTHER
+    schema: str | None = None
+    schema_version: str | None = None
+    srv: str | None = None
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(m.severity is Severity.ERROR for m in self.messages)
+
+    @property
+    def errors(self) -> list[Message]:
+        return [m for m in self.messages if m.severity is Severity.ERROR]
+
+    def add(
+        self,
+        severity: Severity,
+        rule: str,
+        text: str,
+        *,
+        line: int | None = None,
+        path: str | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.messages.append(Message(severity, rule, text, line, path, column))
+
+    def rules(self) -> set[str]:
+        """The rule ids that fired: handy in tests and for ``--select`` checks."""
+        return {m.rule for m in self.messages}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.source,
+            "valid": self.valid,
+            "kind": self.kind.value,
+            "schema": self.schema,
+            "schema_version": self.schema_version,
+            "srv": self.srv,
+            "messages": [m.to_json() for m in self.messages],
+        }
