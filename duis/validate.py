@@ -1,0 +1,171 @@
+"""``duis.validate``: one document in, one :class:`~duis.Report` out.
+
+The pipeline is parse (safe) -> kind -> schemaVersion -> XSD -> rules -> grading. It is
+built for loops over many thousands of messages: the schema is compiled once per
+process, the tree is parsed once and shared by every step, and nothing is built that a
+step does not need (no model objects on this path).
+
+Problems in the document are findings in the report; only what stops work raises: an
+unreadable path (:class:`~duis.InputError`) or a schema that will not load
+(:class:`~duis.SchemaError`).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from duis._exceptions import XMLError
+from duis.config import Config
+from duis.model._common import RA, SR
+from duis.report import Kind, Report, Severity
+from duis.rules import check_request
+from duis.schemas import SchemaBundle, SchemaRegistry, default_registry
+from duis.versions import KNOWN_VERSIONS, is_known
+from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, sourceline
+
+__all__ = ["validate", "validate_tree"]
+
+_REQUEST = f"{{{SR}}}Request"
+_RESPONSE = f"{{{SR}}}Response"
+_HEADER = f"{{{SR}}}Header"
+_BODY = f"{{{SR}}}Body"
+_SRV = f"{{{SR}}}ServiceReferenceVariant"
+_RESPONSE_MESSAGE = f"{{{SR}}}ResponseMessage"
+_GBCS_RESPONSE = f"{{{RA}}}GBCSResponse"
+_DEFAULT_CONFIG = Config()
+
+
+def validate(
+    data: XInput,
+    *,
+    schemas: SchemaRegistry | None = None,
+    config: Config | None = None,
+    source: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Report:
+    """Judge one DUIS document (bytes, text, a path or a binary file).
+
+    ``schemas`` defaults to the embedded schemas plus any ``$DUIS_SCHEMA_DIR`` bundles.
+    Unsafe or malformed XML gives a report with one ``xml.*`` error, not an exception.
+    """
+    try:
+        tree = parse(data, source=source, max_bytes=max_bytes)
+    except XMLError as exc:
+        report = Report(exc.source or source or "<input>")
+        report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
+        return report
+    name = source
+    if name is None:
+        name = data if isinstance(data, str) and not data.lstrip().startswith("<") else "<input>"
+    return validate_tree(tree, schemas=schemas, config=config, source=str(name))
+
+
+def validate_tree(
+    tree: etree._ElementTree,
+    *,
+    schemas: SchemaRegistry | None = None,
+    config: Config | None = None,
+    source: str = "<input>",
+) -> Report:
+    """:func:`validate` for a tree already produced by :func:`duis.xml.parse`."""
+    registry = schemas if schemas is not None else default_registry()
+    cfg = config if config is not None else _DEFAULT_CONFIG
+    root = tree.getroot()
+    report = Report(source)
+    tag = root.tag
+    if tag == _REQUEST:
+        report.kind = Kind.REQUEST
+    elif tag == _RESPONSE:
+        report.kind = Kind.RESPONSE
+    version = root.get("schemaVersion")
+    report.schema_version = version
+    if report.kind is not Kind.OTHER:
+        report.srv = _srv_of(root, report.kind)
+        if version is not None and not is_known(version):
+            report.add(
+                Severity.ERROR,
+                "schema-version.unknown",
+                f"schemaVersion {version!r} is not a DUIS version (known: "
+                f"{', '.join(KNOWN_VERSIONS)}); the XSD accepts any decimal, the DCC does not",
+                line=sourceline(root),
+                path=f"/{_prefixed(root)}/@schemaVersion",
+            )
+    elif tag != _GBCS_RESPONSE:
+        report.add(
+            Severity.ERROR,
+            "kind.unknown",
+            f"root element {_prefixed(root)!r} is not a DUIS Request, Response or MMC GBCSResponse",
+            line=sourceline(root),
+        )
+        return _graded(report, cfg)
+    bundle, why_none = registry.select(version)
+    if bundle is None:
+        report.add(
+            Severity.ERROR, "schema-version.no-schema", why_none or "", line=sourceline(root)
+        )
+    else:
+        report.schema = bundle.name
+        bundle.validate(tree, report)
+        if bundle.unchecked:
+            _note_unchecked(root, report, bundle)
+    if report.kind is Kind.REQUEST:
+        check_request(root, report, cfg)
+    return _graded(report, cfg)
+
+
+def _graded(report: Report, cfg: Config) -> Report:
+    if cfg.filters:
+        kept = []
+        for message in report.messages:
+            graded = cfg.grade(message)
+            if graded is not None:
+                kept.append(graded)
+        report.messages = kept
+    return report
+
+
+def _srv_of(root: etree._Element, kind: Kind) -> str | None:
+    if kind is Kind.REQUEST:
+        header = root.find(_HEADER)
+        found = header.find(_SRV) if header is not None else None
+    else:
+        found = root.find(f"{_BODY}/{_RESPONSE_MESSAGE}/{_SRV}")
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def _prefixed(el: etree._Element) -> str:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    qname = etree.QName(tag)
+    for prefix, uri in (("sr", SR), ("ra", RA)):
+        if qname.namespace == uri:
+            return f"{prefix}:{qname.localname}"
+    return qname.localname if qname.namespace is None else tag
+
+
+def _note_unchecked(root: etree._Element, report: Report, bundle: SchemaBundle) -> None:
+    """Say, as info, which content the embedded schema accepted without checking it."""
+    body = root.find(_BODY)
+    candidates: list[etree._Element] = []
+    if body is not None:
+        for el in body:
+            candidates.append(el)
+            if el.tag == _RESPONSE_MESSAGE:
+                candidates.extend(el)
+    if root.tag == _GBCS_RESPONSE:
+        candidates.extend(root.iter(f"{{{RA}}}SMETSData"))
+        candidates = [c for el in candidates for c in el]
+    for el in candidates:
+        if not isinstance(el.tag, str):
+            continue
+        name = etree.QName(el).localname
+        if name in bundle.unchecked:
+            report.add(
+                Severity.INFO,
+                "xsd.not-covered",
+                f"the content of <{name}> was not checked: the embedded schema covers only "
+                "its element; pass --schema-dir with DCC's official XSD bundle to check it",
+                line=sourceline(el),
+                path=f"/{_prefixed(root)}/.../{name}",
+            )
