@@ -12,8 +12,12 @@ from duis._exceptions import (
     XMLLimitError,
 )
 from duis.catalogue import SRV, CommandVariant, UserRole
+from duis.config import Config
 from duis.ids import EUI64, RequestID
+from duis.model import Request, Response, parse
 from duis.report import Kind, Message, Report, Severity
+from duis.schemas import SchemaBundle, SchemaRegistry
+from duis.validate import validate, validate_tree
 
 __version__ = "0.1.0"
 
@@ -21,6 +25,7 @@ __all__ = [
     "EUI64",
     "SRV",
     "CommandVariant",
+    "Config",
     "ConfigError",
     "DuisError",
     "InputError",
@@ -29,12 +34,19 @@ __all__ = [
     "Message",
     "ModelError",
     "Report",
+    "Request",
     "RequestID",
+    "Response",
+    "SchemaBundle",
     "SchemaError",
+    "SchemaRegistry",
     "Severity",
     "UnsafeXMLError",
     "UserRole",
     "XMLError",
     "XMLLimitError",
     "__version__",
+    "parse",
+    "validate",
+    "validate_tree",
 ]

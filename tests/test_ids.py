@@ -10,7 +10,9 @@ from duis.ids import MAX_COUNTER
 
 def test_eui_forms_are_one_value() -> None:
     a = EUI64.parse("90-b3-d5-1f-30-01-00-00")
-    assert a == EUI64.parse("90B3D51F30010000") == EUI64.from_bytes(bytes.fromhex("90b3d51f30010000"))
+    assert (
+        a == EUI64.parse("90B3D51F30010000") == EUI64.from_bytes(bytes.fromhex("90b3d51f30010000"))
+    )
     assert str(a) == "90-B3-D5-1F-30-01-00-00"
     assert a.hex == "90B3D51F30010000"
 
@@ -27,8 +29,12 @@ def test_request_id_parts_and_bounds() -> None:
     rid = RequestID.parse("90-B3-D5-1F-30-01-00-00:00-db-12-34-56-78-90-a2:1002")
     assert rid.counter == 1002 and str(rid.target) == "00-DB-12-34-56-78-90-A2"
     assert RequestID.parse(f"{rid.originator}:{rid.target}:{MAX_COUNTER}").counter == MAX_COUNTER
-    for bad in (f"{rid.originator}:{rid.target}:{MAX_COUNTER + 1}", f"{rid.originator}:{rid.target}:01",
-                f"{rid.originator}::{rid.target}:1", f"{rid.originator}:{rid.target}:-1"):
+    for bad in (
+        f"{rid.originator}:{rid.target}:{MAX_COUNTER + 1}",
+        f"{rid.originator}:{rid.target}:01",
+        f"{rid.originator}::{rid.target}:1",
+        f"{rid.originator}:{rid.target}:-1",
+    ):
         with pytest.raises(ValueError):
             RequestID.parse(bad)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -26,8 +27,7 @@ def test_doctype_with_external_entity_is_refused_before_reading(tmp_path: Path) 
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-MARKER")
     doc = (
-        f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>\n'
-        "<r>&x;</r>"
+        f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>\n<r>&x;</r>'
     ).encode()
     with pytest.raises(UnsafeXMLError) as info:
         parse(doc, source="evil.xml")
@@ -97,16 +97,12 @@ def test_missing_file_is_input_error(tmp_path: Path) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_raise_only_library_errors(data: bytes) -> None:
-    try:
+    with contextlib.suppress(DuisError):
         parse(data)
-    except DuisError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="<>/&;!?[]\"'=ab: \n-DOCTYPEENTITYxmlns", max_size=120))
 def test_random_markupish_text_raises_only_library_errors(text: str) -> None:
-    try:
+    with contextlib.suppress(DuisError):
         parse(text.encode())
-    except DuisError:
-        pass

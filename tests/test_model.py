@@ -1,0 +1,83 @@
+"""The typed model: reads what validate accepts, writes it back faithfully."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import duis
+from duis import EUI64, CommandVariant, ModelError, RequestID
+from duis.model import Request, Response, parse
+from duis.validate import validate
+
+VALID = sorted(
+    (Path(__file__).resolve().parents[1] / "examples" / "requests" / "valid").glob("*.xml")
+)
+SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_round_trip_gives_an_equal_model_and_a_valid_document(path: Path) -> None:
+    first = parse(path)
+    assert isinstance(first, Request)
+    xml = first.to_xml()
+    second = parse(xml)
+    assert second == first
+    assert validate(xml).valid
+
+
+def test_fields_are_typed() -> None:
+    req = parse(VALID[0].parent / "8.11-update-han-device-log-add.xml")
+    assert isinstance(req, Request)
+    assert req.request_id.originator == EUI64.parse("90-B3-D5-1F-30-01-00-00")
+    assert req.command_variant is CommandVariant.SEND_OVER_WAN
+    assert (req.service_reference, req.srv, req.body_name) == ("8.11", "8.11", "UpdateHANDeviceLog")
+    assert req.entry is not None and req.entry.name == "Update HAN Device Log"
+
+
+def test_changed_field_is_written_and_body_kept() -> None:
+    req = parse(VALID[0].parent / "8.2-read-inventory.xml")
+    assert isinstance(req, Request)
+    moved = dataclasses.replace(req, request_id=req.request_id.with_counter(42))
+    again = parse(moved.to_xml())
+    assert isinstance(again, Request)
+    assert again.request_id.counter == 42 and again != req
+    assert etree.tostring(again.body, method="c14n") == etree.tostring(req.body, method="c14n")
+
+
+def test_create_fills_sr_and_cv_from_the_catalogue() -> None:
+    body = etree.Element(f"{{{SR}}}ReadFirmwareVersion")
+    rid = RequestID.parse("90-B3-D5-1F-30-01-00-00:00-12-4B-00-0A-51-7E-01:7")
+    req = Request.create(rid, "11.2", body)
+    assert (req.service_reference, req.command_variant) == ("11.2", CommandVariant.SEND_OVER_WAN)
+    assert validate(req.to_xml()).valid
+    with pytest.raises(ModelError, match="unknown ServiceReferenceVariant"):
+        Request.create(rid, "99.9", body)
+
+
+def test_missing_header_part_is_a_model_error_with_place() -> None:
+    text = (VALID[0].parent / "8.2-read-inventory.xml").read_bytes()
+    broken = text.replace(b"    <sr:CommandVariant>8</sr:CommandVariant>\n", b"")
+    with pytest.raises(ModelError, match="CommandVariant") as info:
+        parse(broken, source="r.xml")
+    assert info.value.source == "r.xml" and info.value.line == 3
+
+
+def test_not_a_duis_root() -> None:
+    with pytest.raises(ModelError, match="not a DUIS"):
+        duis.parse(b"<a/>")
+
+
+def test_response_header() -> None:
+    doc = f"""<sr:Response xmlns:sr="{SR}" schemaVersion="5.4"><sr:Header>
+    <sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:5</sr:RequestID>
+    <sr:ResponseCode>I99</sr:ResponseCode><sr:ResponseDateTime>2026-11-28T10:00:00Z</sr:ResponseDateTime>
+    </sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>8.3</sr:ServiceReference>
+    <sr:ServiceReferenceVariant>8.3</sr:ServiceReferenceVariant></sr:ResponseMessage></sr:Body></sr:Response>"""
+    resp = parse(doc)
+    assert isinstance(resp, Response)
+    assert resp.response_code == "I99" and resp.request_id is not None
+    assert resp.request_id.counter == 5 and resp.body_kind == "ResponseMessage"
