@@ -1,0 +1,120 @@
+"""signing: SMKI organisation certificates, keystores, and the DUIS xmlSign profile.
+
+Sign a request with the User's xmlSign credentials and verify what the DCC sends,
+byte-compatible with DCC's own tooling::
+
+    from signing import Keystore, CounterStore, sign, verify
+
+    keystore = Keystore.from_dir("examples/pki")
+    signed = sign(request_bytes, keystore=keystore, counters=CounterStore())
+    verified = verify(signed.xml, keystore)   # raises a VerificationError if not
+    verified.tree, verified.signer            # only what the signature covers
+"""
+
+from signing._certs import (
+    DIGITAL_SIGNING_ROLES,
+    XMLSIGN_ROLES,
+    OrgCertificate,
+    RemotePartyRole,
+    load_certificate,
+    load_certificates,
+    load_private_key,
+    parse_issuer_name,
+)
+from signing._counters import CounterStore, default_counter_path
+from signing._exceptions import (
+    AlgorithmError,
+    BadSignatureError,
+    CertificateError,
+    CommentInjectionError,
+    CounterReplayError,
+    CounterStoreError,
+    CredentialEUIError,
+    CredentialRoleError,
+    CredentialValidityError,
+    DigestMismatchError,
+    InvalidRequestError,
+    KeyInfoError,
+    KeyMismatchError,
+    KeystoreError,
+    MultipleSignaturesError,
+    NoCredentialsError,
+    NotSignableError,
+    ReferenceURIError,
+    SignatureEncodingError,
+    SignatureMissingError,
+    SignaturePlacementError,
+    SignatureStructureError,
+    SignerEUIError,
+    SignerRoleError,
+    SignerValidityError,
+    SigningError,
+    TransformError,
+    UnknownSignerError,
+    UntrustedSignerError,
+    VerificationError,
+    WrappedDocumentError,
+)
+from signing._keystore import Credentials, Keystore
+from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
+from signing._profile import DCC_TEST_EUI, Algorithm
+from signing._sign import SignedMessage, sign, sign_tree
+from signing._verify import DEFAULT_RESPONSE_ROLES, VerifiedMessage, verify
+
+__all__ = [
+    "DCC_TEST_EUI",
+    "DEFAULT_RESPONSE_ROLES",
+    "DIGITAL_SIGNING_ROLES",
+    "TEST_POLICY_OID",
+    "XMLSIGN_ROLES",
+    "Algorithm",
+    "AlgorithmError",
+    "BadSignatureError",
+    "CertificateError",
+    "CommentInjectionError",
+    "CounterReplayError",
+    "CounterStore",
+    "CounterStoreError",
+    "CredentialEUIError",
+    "CredentialRoleError",
+    "CredentialValidityError",
+    "Credentials",
+    "DigestMismatchError",
+    "InvalidRequestError",
+    "KeyInfoError",
+    "KeyMismatchError",
+    "Keystore",
+    "KeystoreError",
+    "MultipleSignaturesError",
+    "NoCredentialsError",
+    "NotSignableError",
+    "OrgCertificate",
+    "ReferenceURIError",
+    "RemotePartyRole",
+    "SignatureEncodingError",
+    "SignatureMissingError",
+    "SignaturePlacementError",
+    "SignatureStructureError",
+    "SignedMessage",
+    "SignerEUIError",
+    "SignerRoleError",
+    "SignerValidityError",
+    "SigningError",
+    "TestPKI",
+    "TransformError",
+    "UnknownSignerError",
+    "UntrustedSignerError",
+    "VerificationError",
+    "VerifiedMessage",
+    "WrappedDocumentError",
+    "default_counter_path",
+    "issue_org_certificate",
+    "load_certificate",
+    "load_certificates",
+    "load_private_key",
+    "make_test_pki",
+    "parse_issuer_name",
+    "sign",
+    "sign_tree",
+    "verify",
+]

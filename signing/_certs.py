@@ -1,0 +1,437 @@
+"""SMKI Organisation Certificates and their keys, read into what signing needs.
+
+An SMKI certificate names its holder only by an EUI-64 in ``x500UniqueIdentifier``
+and a Remote Party Role in ``OU``; signing and verification bind messages to those
+two facts, so they are decoded once here into an :class:`OrgCertificate`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from duis.ids import EUI64
+from signing._exceptions import CertificateError
+
+__all__ = [
+    "DIGITAL_SIGNING_ROLES",
+    "XMLSIGN_ROLES",
+    "OrgCertificate",
+    "PrivateKey",
+    "RemotePartyRole",
+    "issuer_key",
+    "load_certificate",
+    "load_certificates",
+    "load_private_key",
+    "parse_issuer_name",
+]
+
+PrivateKey = ec.EllipticCurvePrivateKey
+
+_X500_UNIQUE_ID = x509.ObjectIdentifier("2.5.4.45")
+
+
+class RemotePartyRole(str, enum.Enum):
+    """The SMKI Remote Party Role carried as two hex digits in the subject's OU."""
+
+    ROOT = "00"
+    RECOVERY = "01"
+    SUPPLIER = "02"
+    NETWORK_OPERATOR = "03"
+    ACCESS_CONTROL_BROKER = "04"
+    TRANSITIONAL_COS = "05"
+    WAN_PROVIDER = "06"
+    ISSUING_AUTHORITY = "07"
+    LOAD_CONTROLLER = "08"
+    OTHER_USER = "7F"
+    XML_SIGN = "87"
+    DSP_XML_SIGN = "89"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str) -> tuple[RemotePartyRole, str | None]:
+        """Read an OU value; returns the role and a warning when it was not canonical.
+
+        One early DCC test certificate wrote the DSP xmlSign role as decimal ``137``;
+        it is accepted as 89 (hex) with a warning rather than refused.
+        """
+        t = text.strip()
+        if re.fullmatch(r"[0-9A-Fa-f]{2}", t):
+            try:
+                return cls(t.upper()), None
+            except ValueError:
+                raise ValueError(f"OU {text!r} is not a Remote Party Role") from None
+        if re.fullmatch(r"[0-9]{3}", t) and int(t) < 256:
+            try:
+                role = cls(f"{int(t):02X}")
+            except ValueError:
+                raise ValueError(f"OU {text!r} is not a Remote Party Role") from None
+            return role, (
+                f"OU={t} is written in decimal; read as role {role.value} "
+                f"({role.name.lower().replace('_', ' ')}); SMKI writes roles as two hex digits"
+            )
+        raise ValueError(f"OU {text!r} is not a Remote Party Role (two hex digits)")
+
+
+#: Roles whose certificates exist to sign DUIS XML.
+XMLSIGN_ROLES: frozenset[RemotePartyRole] = frozenset(
+    {RemotePartyRole.XML_SIGN, RemotePartyRole.DSP_XML_SIGN}
+)
+#: Organisation roles with Digital Signing certificates, used before xmlSign existed.
+DIGITAL_SIGNING_ROLES: frozenset[RemotePartyRole] = frozenset(
+    {
+        RemotePartyRole.RECOVERY,
+        RemotePartyRole.SUPPLIER,
+        RemotePartyRole.NETWORK_OPERATOR,
+        RemotePartyRole.ACCESS_CONTROL_BROKER,
+        RemotePartyRole.TRANSITIONAL_COS,
+        RemotePartyRole.WAN_PROVIDER,
+        RemotePartyRole.LOAD_CONTROLLER,
+        RemotePartyRole.OTHER_USER,
+    }
+)
+
+_KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class OrgCertificate:
+    """A certificate with its SMKI facts decoded; CA certificates have no EUI."""
+
+    certificate: x509.Certificate
+    eui: EUI64 | None
+    role: RemotePartyRole | None
+    key_usage: tuple[str, ...]
+    key_usage_critical: bool
+    policies: tuple[str, ...]
+    policies_critical: bool
+    source: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def serial(self) -> int:
+        return self.certificate.serial_number
+
+    @property
+    def issuer(self) -> str:
+        """The issuer in RFC 4514 form, as KeyInfo writes it (``CN=Z1,OU=07``)."""
+        return self.certificate.issuer.rfc4514_string()
+
+    @property
+    def subject(self) -> str:
+        return self.certificate.subject.rfc4514_string({_X500_UNIQUE_ID: "x500UniqueIdentifier"})
+
+    @property
+    def not_before(self) -> datetime:
+        return self.certificate.not_valid_before_utc
+
+    @property
+    def not_after(self) -> datetime:
+        return self.certificate.not_valid_after_utc
+
+    @property
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        key = self.certificate.public_key()
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise CertificateError("certificate key is not an EC key", source=self.source)
+        return key
+
+    @property
+    def can_sign(self) -> bool:
+        return "digital_signature" in self.key_usage
+
+    def valid_at(self, when: datetime) -> bool:
+        return self.not_before <= when <= self.not_after
+
+    def validity_problem(self, when: datetime) -> str | None:
+        """Why the certificate is not valid at ``when``, or None."""
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if when > self.not_after:
+            return f"expired on {self.not_after:%Y-%m-%dT%H:%M:%SZ} (checked at {stamp})"
+        if when < self.not_before:
+            return f"not valid before {self.not_before:%Y-%m-%dT%H:%M:%SZ} (checked at {stamp})"
+        return None
+
+    def describe(self) -> str:
+        """A short name for messages: role, EUI, issuer and serial."""
+        role = f"role {self.role.value}" if self.role else "no role"
+        eui = f"EUI {self.eui}" if self.eui else "no EUI"
+        return f"{role}, {eui}, issuer {self.issuer}, serial {self.serial}" + (
+            f" ({self.source})" if self.source else ""
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "subject": self.subject,
+            "eui": str(self.eui) if self.eui else None,
+            "role": self.role.value if self.role else None,
+            "role_name": self.role.name.lower() if self.role else None,
+            "issuer": self.issuer,
+            "serial": str(self.serial),
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "key_usage": list(self.key_usage),
+            "key_usage_critical": self.key_usage_critical,
+            "policies": list(self.policies),
+            "policies_critical": self.policies_critical,
+            "curve": self.curve_name,
+            "warnings": list(self.warnings),
+        }
+
+    @property
+    def curve_name(self) -> str | None:
+        key = self.certificate.public_key()
+        return key.curve.name if isinstance(key, ec.EllipticCurvePublicKey) else None
+
+    @classmethod
+    def from_x509(cls, cert: x509.Certificate, *, source: str | None = None) -> OrgCertificate:
+        warnings: list[str] = []
+        eui: EUI64 | None = None
+        role: RemotePartyRole | None = None
+        for attr in cert.subject.get_attributes_for_oid(_X500_UNIQUE_ID):
+            raw = attr.value if isinstance(attr.value, bytes) else attr.value.encode()
+            # A BIT STRING value arrives with its leading unused-bits octet.
+            if len(raw) == 9 and raw[0] == 0:
+                raw = raw[1:]
+            if len(raw) != 8:
+                raise CertificateError(
+                    f"x500UniqueIdentifier is {len(raw)} bytes; an SMKI EUI-64 is 8",
+                    source=source,
+                )
+            eui = EUI64.from_bytes(raw)
+        for attr in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
+            text = attr.value if isinstance(attr.value, str) else attr.value.decode()
+            try:
+                role, warning = RemotePartyRole.parse(text)
+            except ValueError as exc:
+                if eui is not None:
+                    raise CertificateError(str(exc), source=source) from None
+                continue
+            if warning:
+                warnings.append(warning)
+        usage: tuple[str, ...] = ()
+        usage_critical = False
+        try:
+            ku_ext = cert.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE)
+        except x509.ExtensionNotFound:
+            pass
+        else:
+            ku = ku_ext.value
+            assert isinstance(ku, x509.KeyUsage)
+            usage = tuple(name for name in _KEY_USAGES if getattr(ku, name))
+            usage_critical = ku_ext.critical
+        policies: tuple[str, ...] = ()
+        policies_critical = False
+        try:
+            cp_ext = cert.extensions.get_extension_for_oid(ExtensionOID.CERTIFICATE_POLICIES)
+        except x509.ExtensionNotFound:
+            pass
+        else:
+            cp = cp_ext.value
+            assert isinstance(cp, x509.CertificatePolicies)
+            policies = tuple(p.policy_identifier.dotted_string for p in cp)
+            policies_critical = cp_ext.critical
+        return cls(
+            certificate=cert,
+            eui=eui,
+            role=role,
+            key_usage=usage,
+            key_usage_critical=usage_critical,
+            policies=policies,
+            policies_critical=policies_critical,
+            source=source,
+            warnings=tuple(warnings),
+        )
+
+
+def _read(data: bytes | str | os.PathLike[str]) -> tuple[bytes, str | None]:
+    if isinstance(data, bytes):
+        return data, None
+    path = Path(data)
+    try:
+        return path.read_bytes(), str(path)
+    except FileNotFoundError:
+        raise CertificateError("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise CertificateError("is a directory, not a file", source=str(path)) from None
+    except OSError as exc:
+        raise CertificateError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def load_certificates(
+    data: bytes | str | os.PathLike[str], *, source: str | None = None
+) -> list[OrgCertificate]:
+    """Every certificate in a PEM file (one or more blocks) or a DER file."""
+    raw, name = _read(data)
+    name = source or name
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in raw:
+            certs = x509.load_pem_x509_certificates(raw)
+        elif b"-----BEGIN" in raw:
+            raise CertificateError("PEM file holds no CERTIFICATE block (a key file?)", source=name)
+        else:
+            certs = [x509.load_der_x509_certificate(raw)]
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise CertificateError(
+            f"not a readable X.509 certificate (PEM or DER): {exc}", source=name
+        ) from None
+    return [OrgCertificate.from_x509(c, source=name) for c in certs]
+
+
+def load_certificate(
+    data: bytes | str | os.PathLike[str], *, source: str | None = None
+) -> OrgCertificate:
+    """The one certificate in a PEM or DER file."""
+    certs = load_certificates(data, source=source)
+    if len(certs) != 1:
+        raise CertificateError(
+            f"file holds {len(certs)} certificates; expected one", source=source or certs[0].source
+        )
+    return certs[0]
+
+
+def load_private_key(
+    data: bytes | str | os.PathLike[str],
+    *,
+    password: bytes | None = None,
+    source: str | None = None,
+) -> PrivateKey:
+    """A P-256 private key from PKCS#8 (PEM or DER) or SEC1 (``EC PRIVATE KEY``) PEM."""
+    raw, name = _read(data)
+    name = source or name
+    try:
+        if b"-----BEGIN" in raw:
+            key = serialization.load_pem_private_key(raw, password=password)
+        else:
+            key = serialization.load_der_private_key(raw, password=password)
+    except TypeError as exc:  # password missing or given for an unencrypted key
+        raise CertificateError(f"cannot open private key: {exc}", source=name) from None
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise CertificateError(
+            f"not a readable private key (PKCS#8 PEM/DER or SEC1 PEM): {exc}", source=name
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise CertificateError(
+            "private key is not an ECDSA P-256 key, the only kind SMKI uses", source=name
+        )
+    return key
+
+
+# --- issuer names -----------------------------------------------------------------
+
+_ATTR_OIDS: dict[str, str] = {
+    "CN": "2.5.4.3",
+    "SN": "2.5.4.4",
+    "SERIALNUMBER": "2.5.4.5",
+    "C": "2.5.4.6",
+    "L": "2.5.4.7",
+    "ST": "2.5.4.8",
+    "STREET": "2.5.4.9",
+    "O": "2.5.4.10",
+    "OU": "2.5.4.11",
+    "X500UNIQUEIDENTIFIER": "2.5.4.45",
+    "DC": "0.9.2342.19200300.100.1.25",
+    "UID": "0.9.2342.19200300.100.1.1",
+    "EMAILADDRESS": "1.2.840.113549.1.9.1",
+    "E": "1.2.840.113549.1.9.1",
+}
+
+IssuerKey = tuple[tuple[tuple[str, str], ...], ...]
+
+
+def _norm_value(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def issuer_key(name: x509.Name) -> IssuerKey:
+    """A comparable form of a certificate's issuer: RDNs in RFC 4514 order."""
+    rdns: list[tuple[tuple[str, str], ...]] = []
+    for rdn in reversed(list(name.rdns)):
+        parts: list[tuple[str, str]] = []
+        for attr in rdn:
+            value = attr.value
+            text = "#" + value.hex() if isinstance(value, bytes) else value
+            parts.append((attr.oid.dotted_string, _norm_value(text)))
+        rdns.append(tuple(sorted(parts)))
+    return tuple(rdns)
+
+
+def parse_issuer_name(text: str) -> IssuerKey:
+    """Read an RFC 4514 name as written in X509IssuerName (spaces after commas allowed).
+
+    cryptography's own parser refuses ``CN=Z1, OU=07``; producers write both forms.
+    """
+    rdns: list[tuple[tuple[str, str], ...]] = []
+    for rdn_text in _split_unescaped(text, ","):
+        parts: list[tuple[str, str]] = []
+        for ava in _split_unescaped(rdn_text, "+"):
+            if "=" not in ava:
+                raise ValueError(f"not an RFC 4514 name: {text!r}")
+            attr_type, value = ava.split("=", 1)
+            attr_type = attr_type.strip()
+            oid = _ATTR_OIDS.get(attr_type.upper())
+            if oid is None:
+                if re.fullmatch(r"[0-9]+(\.[0-9]+)+", attr_type):
+                    oid = attr_type
+                else:
+                    raise ValueError(f"unknown attribute type {attr_type!r} in {text!r}")
+            parts.append((oid, _norm_value(_unescape(value.strip()))))
+        rdns.append(tuple(sorted(parts)))
+    if not rdns:
+        raise ValueError("empty issuer name")
+    return tuple(rdns)
+
+
+def _split_unescaped(text: str, sep: str) -> Iterable[str]:
+    out: list[str] = []
+    buf: list[str] = []
+    escaped = False
+    for ch in text:
+        if escaped:
+            buf.append("\\" + ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == sep:
+            out.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    out.append("".join(buf))
+    return [p for p in out if p.strip()] if sep == "," else out
+
+
+def _unescape(value: str) -> str:
+    if value.startswith("#"):
+        return "#" + value[1:].lower()
+    return re.sub(
+        r"\\([0-9A-Fa-f]{2}|.)",
+        lambda m: chr(int(m.group(1), 16)) if len(m.group(1)) == 2 else m.group(1),
+        value,
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

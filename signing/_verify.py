@@ -1,0 +1,575 @@
+"""Strict verification of the DUIS xmlSign profile, and binding the signer to the message.
+
+KeyInfo is not covered by the signature, so a valid value proves only that *some*
+key signed; the certificate it names must then be tied to the message itself: the
+request's originator EUI, or the DCC for a response. Anything outside the profile
+(another transform, a second Reference, a DER value, a comment splitting text) is
+refused with its own error, because each is a known way to make a verifier and a
+reader disagree about what was signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from lxml import etree
+
+from duis.ids import EUI64, RequestID
+from duis.report import Kind
+from duis.xml import XInput, parse, sourceline
+from signing._certs import (
+    DIGITAL_SIGNING_ROLES,
+    XMLSIGN_ROLES,
+    OrgCertificate,
+    RemotePartyRole,
+    parse_issuer_name,
+    utcnow,
+)
+from signing._exceptions import (
+    AlgorithmError,
+    BadSignatureError,
+    CommentInjectionError,
+    DigestMismatchError,
+    KeyInfoError,
+    MultipleSignaturesError,
+    ReferenceURIError,
+    SignatureEncodingError,
+    SignatureMissingError,
+    SignaturePlacementError,
+    SignatureStructureError,
+    SignerEUIError,
+    SignerRoleError,
+    SignerValidityError,
+    TransformError,
+    UnknownSignerError,
+    UntrustedSignerError,
+    VerificationError,
+    WrappedDocumentError,
+)
+from signing._keystore import Keystore
+from signing._profile import (
+    CANON_METHOD,
+    DCC_TEST_EUI,
+    DIGEST_METHOD,
+    DIGEST_VALUE,
+    KEY_INFO,
+    REFERENCE,
+    SIGNATURE,
+    SIGNATURE_METHOD,
+    SIGNATURE_VALUE,
+    SIGNED_INFO,
+    TRANSFORM,
+    TRANSFORMS,
+    X509_DATA,
+    X509_ISSUER_NAME,
+    X509_ISSUER_SERIAL,
+    X509_SERIAL,
+    Algorithm,
+    message_kind,
+    read_request_id,
+)
+
+__all__ = ["DEFAULT_RESPONSE_ROLES", "VerifiedMessage", "verify"]
+
+#: Roles the DCC signs responses with: DSP xmlSign, and the Access Control Broker's
+#: Digital Signing certificate that older DCC systems used.
+DEFAULT_RESPONSE_ROLES: frozenset[RemotePartyRole] = frozenset(
+    {RemotePartyRole.DSP_XML_SIGN, RemotePartyRole.ACCESS_CONTROL_BROKER}
+)
+
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
+@dataclass(frozen=True, eq=False)
+class VerifiedMessage:
+    """What verification vouches for: the signed content (Signature removed) and signer.
+
+    ``tree`` and ``signed_xml`` hold only what the signature covers (comments, which
+    C14N leaves out, are stripped too). For an unsigned response accepted with
+    ``require_signature=False``, ``signed`` is False and ``signer`` None: the
+    content is then *not* authenticated.
+    """
+
+    tree: etree._ElementTree
+    signed_xml: bytes
+    kind: Kind
+    signer: OrgCertificate | None
+    request_id: RequestID | None
+    source: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def signed(self) -> bool:
+        return self.signer is not None
+
+    @property
+    def root(self) -> etree._Element:
+        return self.tree.getroot()
+
+
+def verify(
+    data: XInput,
+    keystore: Keystore,
+    *,
+    at: datetime | None = None,
+    require_signature: bool = True,
+    dcc_eui: EUI64 | None = None,
+    allow_digital_signing: bool = False,
+    response_roles: Iterable[RemotePartyRole] = DEFAULT_RESPONSE_ROLES,
+    trust: Iterable[OrgCertificate] | None = None,
+    source: str | None = None,
+) -> VerifiedMessage:
+    """Verify a signed DUIS message; raises a :class:`VerificationError` subclass.
+
+    ``at`` is the time certificate validity is checked at (default now);
+    ``trust`` (issuing CA certificates) adds a chain check; ``dcc_eui`` is whose
+    certificate must sign responses (default the DCC test EUI).
+    """
+    tree = parse(data, source=source)
+    name = source or _name_of(data)
+    root = tree.getroot()
+    kind = message_kind(root)
+    signatures = list(root.iter(SIGNATURE))
+    if kind is Kind.OTHER:
+        if signatures:
+            raise WrappedDocumentError(
+                f"the signed message is wrapped in another root ({root.tag}); a DUIS "
+                "signature covers an sr:Request or sr:Response root only",
+                source=name,
+                line=sourceline(root),
+            )
+        raise VerificationError(
+            f"root element {root.tag} is not a DUIS sr:Request or sr:Response", source=name
+        )
+    request_id: RequestID | None
+    try:
+        request_id = read_request_id(root)
+    except ValueError:
+        request_id = None
+    _check_comments(root, name)
+    if not signatures:
+        if kind is Kind.REQUEST or require_signature:
+            what = "request" if kind is Kind.REQUEST else "response"
+            raise SignatureMissingError(
+                f"{what} is not signed; "
+                + (
+                    "every service request must carry the User's xmlSign signature"
+                    if kind is Kind.REQUEST
+                    else "a signature is required (--require-signature)"
+                ),
+                source=name,
+            )
+        _strip_comments(root)
+        return VerifiedMessage(
+            tree=tree,
+            signed_xml=_c14n(tree),
+            kind=kind,
+            signer=None,
+            request_id=request_id,
+            source=name,
+        )
+    if len(signatures) > 1:
+        raise MultipleSignaturesError(
+            f"document has {len(signatures)} ds:Signature elements; the profile allows exactly one",
+            source=name,
+            line=sourceline(signatures[1]),
+        )
+    sig = signatures[0]
+    if sig.getparent() is not root or any(isinstance(s.tag, str) for s in sig.itersiblings()):
+        raise SignaturePlacementError(
+            "ds:Signature must be the last child element of the root",
+            source=name,
+            line=sourceline(sig),
+        )
+    parsed = _read_signature(sig, name)
+    issuer_text, serial = parsed.issuer, parsed.serial
+    try:
+        issuer = parse_issuer_name(issuer_text)
+    except ValueError as exc:
+        raise KeyInfoError(
+            f"X509IssuerName is not an RFC 4514 name: {exc}", source=name, line=parsed.key_line
+        ) from None
+    signer = keystore.by_issuer_serial(issuer, serial)
+    if signer is None:
+        raise UnknownSignerError(
+            f"no certificate in the keystore has issuer {issuer_text!r} and serial {serial}; "
+            "add the signer's certificate to the keystore (--keystore)",
+            source=name,
+            line=parsed.key_line,
+        )
+
+    # Lengths are checked only now, so a placeholder signature (DCC's templates)
+    # is reported by its unknown signer first, the more useful message.
+    if len(parsed.digest) != 32:
+        raise DigestMismatchError(
+            f"DigestValue is {len(parsed.digest)} bytes, not a SHA-256 digest (a placeholder?)",
+            source=name,
+            line=parsed.digest_line,
+        )
+    if len(parsed.value) != 64:
+        form = "DER-encoded" if _is_der(parsed.value) else f"{len(parsed.value)} bytes"
+        raise SignatureEncodingError(
+            f"SignatureValue is {form}; the profile uses raw r||s, 64 bytes for P-256 "
+            "(XML-DSig ECDSA, RFC 4050)",
+            source=name,
+            line=parsed.value_line,
+        )
+    signed_info_c14n = etree.tostring(
+        parsed.signed_info, method="c14n", exclusive=True, with_comments=False
+    )
+    _detach(sig)
+    signed_xml = _c14n(tree)
+    if not hmac.compare_digest(hashlib.sha256(signed_xml).digest(), parsed.digest):
+        raise DigestMismatchError(
+            "digest does not match the document: it was changed after signing (the digest "
+            "is over inclusive C14N of the document without the Signature)",
+            source=name,
+            line=parsed.digest_line,
+        )
+    r = int.from_bytes(parsed.value[:32], "big")
+    s = int.from_bytes(parsed.value[32:], "big")
+    public_key = signer.public_key
+    if not isinstance(public_key.curve, ec.SECP256R1):
+        raise AlgorithmError(
+            f"signer's key is on {public_key.curve.name}, not P-256 ({signer.describe()})",
+            source=name,
+        )
+    try:
+        public_key.verify(encode_dss_signature(r, s), signed_info_c14n, _ECDSA_SHA256)
+    except InvalidSignature:
+        raise BadSignatureError(
+            f"signature value does not verify with the certificate KeyInfo names "
+            f"({signer.describe()})",
+            source=name,
+            line=parsed.value_line,
+        ) from None
+
+    _bind(signer, kind, request_id, dcc_eui, allow_digital_signing, response_roles, name)
+    problem = signer.validity_problem(at or utcnow())
+    if problem is not None:
+        raise SignerValidityError(
+            f"signer's certificate {problem}; give the time the message was signed with "
+            f"--at / at= if checking an old message ({signer.describe()})",
+            source=name,
+        )
+    if trust is not None:
+        _check_chain(signer, list(trust), at or utcnow(), name)
+    _strip_comments(root)
+    return VerifiedMessage(
+        tree=tree,
+        signed_xml=signed_xml,
+        kind=kind,
+        signer=signer,
+        request_id=request_id,
+        source=name,
+        warnings=signer.warnings,
+    )
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    signed_info: etree._Element
+    digest: bytes
+    value: bytes
+    issuer: str
+    serial: int
+    key_line: int | None
+    digest_line: int | None
+    value_line: int | None
+
+
+def _elements(el: etree._Element, name: str) -> list[etree._Element]:
+    """Child elements, refusing text between them (the profile has none)."""
+    if el.text and el.text.strip():
+        raise SignatureStructureError(
+            f"unexpected text in {etree.QName(el).localname}", source=name, line=sourceline(el)
+        )
+    out: list[etree._Element] = []
+    for child in el:
+        if child.tail and child.tail.strip():
+            raise SignatureStructureError(
+                f"unexpected text in {etree.QName(el).localname}",
+                source=name,
+                line=sourceline(child),
+            )
+        if isinstance(child.tag, str):
+            out.append(child)
+    return out
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def _expect(children: list[etree._Element], tags: list[str], where: str, name: str) -> None:
+    got = [c.tag for c in children]
+    if got != tags:
+        want_text = ", ".join(etree.QName(t).localname for t in tags)
+        got_text = ", ".join(etree.QName(str(t)).localname for t in got) or "nothing"
+        raise SignatureStructureError(
+            f"{where} must contain {want_text} in that order; found {got_text}",
+            source=name,
+            line=sourceline(children[0]) if children else None,
+        )
+
+
+def _algorithm(el: etree._Element, want: Algorithm, what: str, name: str) -> None:
+    got = el.get("Algorithm")
+    if got != want.value:
+        raise AlgorithmError(
+            f"{what} is {got!r}; the DUIS profile allows only {want.value}",
+            source=name,
+            line=sourceline(el),
+        )
+    if _elements(el, name):
+        raise AlgorithmError(
+            f"{what} has parameters; the DUIS profile has none", source=name, line=sourceline(el)
+        )
+
+
+def _b64(el: etree._Element) -> bytes:
+    # Java wraps base64 with CR LF (written &#13;); any whitespace is tolerated.
+    return base64.b64decode("".join((el.text or "").split()), validate=True)
+
+
+def _read_signature(sig: etree._Element, name: str) -> _Parsed:
+    children = _elements(sig, name)
+    tags = [c.tag for c in children]
+    if KEY_INFO not in tags and tags == [SIGNED_INFO, SIGNATURE_VALUE]:
+        raise KeyInfoError(
+            "Signature has no KeyInfo; the profile names the signer by X509IssuerSerial",
+            source=name,
+            line=sourceline(sig),
+        )
+    _expect(children, [SIGNED_INFO, SIGNATURE_VALUE, KEY_INFO], "ds:Signature", name)
+    signed_info, value_el, key_info = children
+
+    si = _elements(signed_info, name)
+    if [c.tag for c in si[:2]] != [CANON_METHOD, SIGNATURE_METHOD]:
+        _expect(si[:2], [CANON_METHOD, SIGNATURE_METHOD], "ds:SignedInfo", name)
+    _algorithm(si[0], Algorithm.EXC_C14N, "CanonicalizationMethod", name)
+    _algorithm(si[1], Algorithm.ECDSA_SHA256, "SignatureMethod", name)
+    refs = si[2:]
+    if len(refs) != 1 or refs[0].tag != REFERENCE:
+        raise ReferenceURIError(
+            f"SignedInfo has {len(refs)} Reference elements; the profile has exactly one",
+            source=name,
+            line=sourceline(signed_info),
+        )
+    ref = refs[0]
+    uri = ref.get("URI")
+    if uri != "":
+        raise ReferenceURIError(
+            f'Reference URI is {uri!r}; the profile signs the whole document (URI="")',
+            source=name,
+            line=sourceline(ref),
+        )
+    parts = _elements(ref, name)
+    if not parts or parts[0].tag != TRANSFORMS:
+        raise TransformError(
+            "Reference has no Transforms; the profile needs the enveloped-signature transform",
+            source=name,
+            line=sourceline(ref),
+        )
+    transforms = _elements(parts[0], name)
+    algos = [t.get("Algorithm") if t.tag == TRANSFORM else _local(t) for t in transforms]
+    if algos != [Algorithm.ENVELOPED.value] or _elements(transforms[0], name):
+        raise TransformError(
+            f"transforms are {algos}; the profile allows exactly one, "
+            f"{Algorithm.ENVELOPED.value} (the digest is then over inclusive C14N)",
+            source=name,
+            line=sourceline(parts[0]),
+        )
+    _expect(parts[1:], [DIGEST_METHOD, DIGEST_VALUE], "ds:Reference", name)
+    _algorithm(parts[1], Algorithm.SHA256, "DigestMethod", name)
+    try:
+        digest = _b64(parts[2])
+    except (binascii.Error, ValueError):
+        raise SignatureStructureError(
+            "DigestValue is not base64", source=name, line=sourceline(parts[2])
+        ) from None
+
+    try:
+        value = _b64(value_el)
+    except (binascii.Error, ValueError):
+        raise SignatureEncodingError(
+            "SignatureValue is not base64", source=name, line=sourceline(value_el)
+        ) from None
+
+    issuer_serials = key_info.findall(f"{X509_DATA}/{X509_ISSUER_SERIAL}")
+    if len(issuer_serials) != 1:
+        raise KeyInfoError(
+            f"KeyInfo has {len(issuer_serials)} X509Data/X509IssuerSerial; the profile "
+            "names the signer by exactly one",
+            source=name,
+            line=sourceline(key_info),
+        )
+    ids = issuer_serials[0]
+    name_el = ids.find(X509_ISSUER_NAME)
+    serial_el = ids.find(X509_SERIAL)
+    if name_el is None or not (name_el.text or "").strip():
+        raise KeyInfoError("KeyInfo has no X509IssuerName", source=name, line=sourceline(ids))
+    if serial_el is None or not (serial_el.text or "").strip():
+        raise KeyInfoError(
+            "KeyInfo has no X509SerialNumber: the signer cannot be identified",
+            source=name,
+            line=sourceline(ids),
+        )
+    serial_text = (serial_el.text or "").strip()
+    if not serial_text.isdigit():
+        raise KeyInfoError(
+            f"X509SerialNumber {serial_text!r} is not a decimal number",
+            source=name,
+            line=sourceline(serial_el),
+        )
+    return _Parsed(
+        signed_info=signed_info,
+        digest=digest,
+        value=value,
+        issuer=(name_el.text or "").strip(),
+        serial=int(serial_text),
+        key_line=sourceline(ids),
+        digest_line=sourceline(parts[2]),
+        value_line=sourceline(value_el),
+    )
+
+
+def _is_der(value: bytes) -> bool:
+    try:
+        decode_dss_signature(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_comments(root: etree._Element, name: str) -> None:
+    """Refuse comments that split text: C14N drops them, readers may not.
+
+    ``<RequestID>A<!---->B</RequestID>`` is signed as ``AB`` but lxml's ``.text``
+    reads ``A``. Comments between elements (as in DCC's templates) are harmless
+    and are stripped from the verified content.
+    """
+    for comment in root.iter(etree.Comment):
+        prev = comment.getprevious()
+        parent = comment.getparent()
+        before = prev.tail if prev is not None else (parent.text if parent is not None else "")
+        if (before and before.strip()) or (comment.tail and comment.tail.strip()):
+            raise CommentInjectionError(
+                "a comment splits text content; the signature does not cover comments, so "
+                "the text a reader sees could differ from what was signed",
+                source=name,
+                line=sourceline(comment),
+            )
+
+
+def _strip_comments(root: etree._Element) -> None:
+    for comment in list(root.iter(etree.Comment)):
+        _detach(comment)
+
+
+def _detach(el: etree._Element) -> None:
+    """Remove an element but keep its tail text, as the enveloped transform does."""
+    parent = el.getparent()
+    assert parent is not None
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _c14n(tree: etree._ElementTree) -> bytes:
+    return etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
+
+
+def _bind(
+    signer: OrgCertificate,
+    kind: Kind,
+    request_id: RequestID | None,
+    dcc_eui: EUI64 | None,
+    allow_digital_signing: bool,
+    response_roles: Iterable[RemotePartyRole],
+    name: str,
+) -> None:
+    if kind is Kind.REQUEST:
+        if request_id is None:
+            raise SignerEUIError(
+                "the request has no readable RequestID, so the signer cannot be bound to "
+                "its originator",
+                source=name,
+            )
+        expected, whose = request_id.originator, "the request's originator"
+        roles = set(XMLSIGN_ROLES)
+        if allow_digital_signing:
+            roles |= DIGITAL_SIGNING_ROLES
+    else:
+        expected, whose = dcc_eui or DCC_TEST_EUI, "the DCC"
+        roles = set(response_roles)
+    if signer.eui != expected:
+        raise SignerEUIError(
+            f"signed by EUI {signer.eui}, but {whose} is {expected}: the certificate is "
+            f"not bound to this message ({signer.describe()})",
+            source=name,
+        )
+    if signer.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise SignerRoleError(
+            f"signer's role {signer.role.value if signer.role else 'none'} may not sign a "
+            f"{kind.value} (accepted: {allowed}) ({signer.describe()})",
+            source=name,
+        )
+    if not signer.can_sign:
+        raise SignerRoleError(
+            f"signer's certificate lacks the digitalSignature key usage ({signer.describe()})",
+            source=name,
+        )
+
+
+def _check_chain(
+    signer: OrgCertificate, trust: list[OrgCertificate], when: datetime, name: str
+) -> None:
+    reasons: list[str] = []
+    for ca in trust:
+        if ca.certificate.subject != signer.certificate.issuer:
+            continue
+        try:
+            signer.certificate.verify_directly_issued_by(ca.certificate)
+        except (ValueError, TypeError, InvalidSignature) as exc:
+            reasons.append(f"{ca.source or ca.subject}: {exc or 'signature does not verify'}")
+            continue
+        problem = ca.validity_problem(when)
+        if problem is not None:
+            reasons.append(f"issuing CA {ca.subject} {problem}")
+            continue
+        return
+    detail = "; ".join(reasons) if reasons else "no trusted CA has its issuer's name"
+    raise UntrustedSignerError(
+        f"signer's certificate does not chain to a trusted issuing CA ({detail}) "
+        f"({signer.describe()})",
+        source=name,
+    )
+
+
+def _name_of(data: XInput) -> str:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    if isinstance(data, str) and data.lstrip().startswith("<"):
+        return "<string>"
+    if isinstance(data, str):
+        return data
+    return str(getattr(data, "name", data))
