@@ -275,9 +275,8 @@ def _body_mismatch(
     SignedPreCommand, so any SRV may carry any body. CommandVariants 5, 6 and 7
     carry the User-signed Pre-Command (SignedPreCommand) and every other variant
     carries the SRV's own element. When the CommandVariant is itself not allowed,
-    either form is accepted here: cv.not-allowed already names the problem.
-
-    Returns the body element when it is the SRV's own (later checks read it)."""
+    either form is accepted here: cv.not-allowed already names the problem."""
+    # Returns the body element when it is the SRV's own: later checks read it.
     tag = content.tag
     if tag == body_tag:
         if cv is None or cv not in _SIGNED_CVS:
@@ -524,14 +523,20 @@ def _install_code(report: Report, log: etree._Element, config: Config) -> None:
     allowed = config.install_code_lengths.get(key, ())
     if allowed and octets not in allowed:
         if key == "unknown":
-            whose = "an install code is"
+            text = (
+                f"install code is {octets} octets; ZigBee install codes are "
+                f"{_octets(allowed)} octets (CRC excluded)"
+            )
         else:
-            whose = f"a {_GENERATION_NAME[key]} device's install code is (from {how})"
+            text = (
+                f"install code is {octets} octets; a {_GENERATION_NAME[key]} device's is "
+                f"{_octets(allowed)} octets (CRC excluded; generation from {how})"
+            )
         _add(
             report,
             Severity.ERROR,
             "install-code.length",
-            f"install code is {octets} octets; {whose} {_octets(allowed)} octets (CRC excluded)",
+            text,
             code_el,
             _P_INSTALL_CODE,
         )
