@@ -113,24 +113,22 @@ def _readable(message: str) -> str:
 
 
 _compile_lock = threading.Lock()
-_compiled: dict[tuple[str, int], etree.XMLSchema] = {}
+# Keyed by the entry file's path: a schema is compiled once per process (the hot path
+# must not even stat the file again).
+_compiled: dict[Path, etree.XMLSchema] = {}
 
 
 def _compile(bundle: SchemaBundle) -> etree.XMLSchema:
-    try:
-        key = (str(bundle.entry), bundle.entry.stat().st_mtime_ns)
-    except OSError as exc:
-        raise SchemaError(
-            f"cannot read schema: {exc.strerror or exc}", source=str(bundle.entry)
-        ) from None
-    found = _compiled.get(key)
+    found = _compiled.get(bundle.entry)
     if found is not None:
         return found
     with _compile_lock:
-        found = _compiled.get(key)
+        found = _compiled.get(bundle.entry)
         if found is None:
+            if not bundle.entry.is_file():
+                raise SchemaError("schema file is missing", source=str(bundle.entry))
             found = _load_xsd(bundle.entry)
-            _compiled[key] = found
+            _compiled[bundle.entry] = found
     return found
 
 

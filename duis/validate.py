@@ -125,14 +125,25 @@ def _graded(report: Report, cfg: Config) -> Report:
 
 
 def _srv_of(root: etree._Element, kind: Kind) -> str | None:
+    # Plain child iteration: lxml's find() re-parses its path argument on every call,
+    # which costs more than walking the handful of children here.
+    parent: etree._Element | None = None
     if kind is Kind.REQUEST:
-        header = root.find(_HEADER)
-        found = header.find(_SRV) if header is not None else None
+        parent = _child(root, _HEADER)
     else:
-        found = root.find(f"{_BODY}/{_RESPONSE_MESSAGE}/{_SRV}")
+        body = _child(root, _BODY)
+        parent = _child(body, _RESPONSE_MESSAGE) if body is not None else None
+    found = _child(parent, _SRV) if parent is not None else None
     if found is None or found.text is None:
         return None
     return found.text.strip() or None
+
+
+def _child(parent: etree._Element, tag: str) -> etree._Element | None:
+    for el in parent:
+        if el.tag == tag:
+            return el
+    return None
 
 
 def _prefixed(el: etree._Element) -> str:

@@ -9,6 +9,7 @@ listed so a historical message is recognised, not judged.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 __all__ = ["KNOWN_VERSIONS", "NEWEST", "is_known", "to_decimal"]
 
@@ -41,6 +42,7 @@ def to_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+@lru_cache(maxsize=256)
 def is_known(text: str) -> bool:
     value = to_decimal(text)
     return value is not None and value in _KNOWN
