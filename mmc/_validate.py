@@ -1,0 +1,66 @@
+"""The verdict on an MMC document: the schema's, then the SRV mapping's.
+
+``duis.validate`` already judges a GBCSResponse against the selected schema (the
+embedded MMC schema or an official bundle); what it cannot know is which request the
+output answers. :func:`validate` adds that check, with the SRV from the caller.
+"""
+
+from __future__ import annotations
+
+from duis._exceptions import XMLError
+from duis.config import Config
+from duis.report import Report, Severity
+from duis.schemas import SchemaRegistry
+from duis.validate import validate_tree
+from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, sourceline
+from mmc._document import GBCS_RESPONSE
+from mmc._mapping import check_response_element
+
+__all__ = ["validate"]
+
+
+def validate(
+    data: XInput,
+    *,
+    srv: str | None = None,
+    schemas: SchemaRegistry | None = None,
+    config: Config | None = None,
+    source: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Report:
+    """Judge one MMC ``ra:GBCSResponse``: XSD, then the SRV -> ``...Rsp`` mapping.
+
+    ``srv`` is the SRV the output answers (from its request or DUIS response); the
+    header's ServiceReferenceVariant is used when it is omitted. A document that is
+    not a GBCSResponse gets an ``mmc.not-mmc`` error.
+    """
+    try:
+        tree = parse(data, source=source, max_bytes=max_bytes)
+    except XMLError as exc:
+        report = Report(exc.source or source or "<input>")
+        report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
+        return report
+    name = source
+    if name is None:
+        name = data if isinstance(data, str) and not data.lstrip().startswith("<") else "<input>"
+    root = tree.getroot()
+    if root.tag != GBCS_RESPONSE:
+        report = Report(str(name))
+        report.add(
+            Severity.ERROR,
+            "mmc.not-mmc",
+            f"root element is {root.tag!r}, not an MMC ra:GBCSResponse",
+            line=sourceline(root),
+        )
+        return report
+    report = validate_tree(tree, schemas=schemas, config=config, source=str(name))
+    for message in check_response_element(tree, srv):
+        if config is not None:
+            graded = config.grade(message)
+            if graded is None:
+                continue
+            message = graded
+        report.messages.append(message)
+    if report.srv is None:
+        report.srv = srv
+    return report
