@@ -1,0 +1,121 @@
+"""``duis validate`` as a user and a CI job meet it: formats, inputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from duis.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
+GOOD = EXAMPLES / "valid" / "8.2-read-inventory.xml"
+BAD = EXAMPLES / "invalid" / "srv-sr-mismatch.xml"
+LINE = re.compile(
+    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info): .+ \[(?P<rule>[a-z0-9.-]+)\]$"
+)
+
+
+def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["validate", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_valid_file_exits_0_with_summary() -> None:
+    code, out, _ = run(str(GOOD))
+    assert code == 0
+    assert out.strip().endswith("(0 errors, 0 warnings, 0 notes)")
+
+
+def test_invalid_file_line_format_and_exit_1() -> None:
+    code, out, _ = run(str(BAD))
+    assert code == 1
+    lines = out.strip().splitlines()
+    match = LINE.match(lines[0])
+    assert match, lines[0]
+    assert match["path"] == str(BAD) and match["rule"] == "srv.sr-mismatch"
+    assert lines[-1].startswith("1 file checked: 0 valid, 1 invalid")
+
+
+def test_stdin_and_json_shape() -> None:
+    code, out, _ = run("--format", "json", "-", stdin=BAD.read_bytes())
+    doc = json.loads(out)
+    assert code == 1 and doc["valid"] is False
+    [f] = doc["files"]
+    assert set(f) >= {"path", "valid", "kind", "schema", "schema_version", "srv", "messages"}
+    assert (f["path"], f["kind"], f["schema"], f["srv"]) == (
+        "<stdin>",
+        "request",
+        "embedded",
+        "4.1.1",
+    )
+    assert set(f["messages"][0]) >= {"severity", "rule", "message", "line", "path"}
+
+
+def test_directories_are_walked_for_xml_in_any_case(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    shutil.copy(GOOD, tmp_path / "sub" / "A.XML")
+    shutil.copy(GOOD, tmp_path / "b.xml")
+    (tmp_path / "notes.txt").write_text("not xml")
+    (tmp_path / ".hidden").mkdir()
+    shutil.copy(BAD, tmp_path / ".hidden" / "c.xml")
+    code, out, _ = run("--format", "json", str(tmp_path))
+    names = sorted(Path(f["path"]).name for f in json.loads(out)["files"])
+    assert code == 0 and names == ["A.XML", "b.xml"]
+
+
+def test_github_annotations() -> None:
+    code, out, _ = run("--format", "github", str(BAD))
+    assert code == 1
+    first = out.splitlines()[0]
+    assert (
+        first.startswith("::error file=")
+        and "line=" in first
+        and "title=srv.sr-mismatch::" in first
+    )
+
+
+def test_missing_path_is_exit_2_but_others_still_checked(tmp_path: Path) -> None:
+    code, out, err = run(str(tmp_path / "absent.xml"), str(GOOD))
+    assert code == 2
+    assert "absent.xml: error: no such file" in err
+    assert "1 file checked: 1 valid" in out
+
+
+def test_malformed_and_unsafe_inputs_are_findings_not_tracebacks() -> None:
+    code, out, _ = run("-", stdin=b"<sr:Request><unclosed>")
+    assert code == 1 and "[xml.malformed]" in out and "Traceback" not in out
+    code, out, _ = run(
+        "-", stdin=b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    )
+    assert code == 1 and "[xml.unsafe]" in out
+    code, out, _ = run("-", stdin=b"")
+    assert code == 1 and "[xml.malformed]" in out
+
+
+def test_size_limit_option() -> None:
+    code, out, _ = run("--max-bytes", "100", str(GOOD))
+    assert code == 1 and "[xml.too-large]" in out
+
+
+def test_unknown_root_is_reported() -> None:
+    code, out, _ = run("-", stdin=b"<hello/>")
+    assert code == 1 and "[kind.unknown]" in out
+
+
+UNCOVERED = b"""<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"
+ schemaVersion="5.4"><sr:Header>
+<sr:RequestID>90-B3-D5-1F-30-01-00-00:00-12-4B-00-0A-51-7E-01:5</sr:RequestID>
+<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>11.3</sr:ServiceReference>
+<sr:ServiceReferenceVariant>11.3</sr:ServiceReferenceVariant></sr:Header>
+<sr:Body><sr:ActivateFirmware><sr:Anything/></sr:ActivateFirmware></sr:Body></sr:Request>"""
+
+
+def test_uncovered_body_gets_a_note_shown_with_verbose() -> None:
+    code, out, _ = run("-", stdin=UNCOVERED)
+    assert code == 0 and "[xsd.not-covered]" not in out and "1 notes not shown" in out
+    code, out, _ = run("-v", "-", stdin=UNCOVERED)
+    assert code == 0 and "[xsd.not-covered]" in out and "--schema-dir" in out
