@@ -15,7 +15,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
 GOOD = EXAMPLES / "valid" / "8.2-read-inventory.xml"
 BAD = EXAMPLES / "invalid" / "srv-sr-mismatch.xml"
 LINE = re.compile(
-    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info): .+ \[(?P<rule>[a-z0-9.-]+)\]$"
+    r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|info): "
+    r".+ \[(?P<rule>[a-z0-9.-]+)\]$"
 )
 
 
@@ -109,7 +110,7 @@ def test_unknown_root_is_reported() -> None:
 UNCOVERED = b"""<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"
  schemaVersion="5.4"><sr:Header>
 <sr:RequestID>90-B3-D5-1F-30-01-00-00:00-12-4B-00-0A-51-7E-01:5</sr:RequestID>
-<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>11.3</sr:ServiceReference>
+<sr:CommandVariant>4</sr:CommandVariant><sr:ServiceReference>11.3</sr:ServiceReference>
 <sr:ServiceReferenceVariant>11.3</sr:ServiceReferenceVariant></sr:Header>
 <sr:Body><sr:ActivateFirmware><sr:Anything/></sr:ActivateFirmware></sr:Body></sr:Request>"""
 
