@@ -119,7 +119,7 @@ def sign(
             f"root element {root.tag} is not a DUIS sr:Request or sr:Response", source=name
         )
     if validate:
-        _validate(raw, name, config)
+        _validate(tree, name, config)
     request_id: RequestID | None = None
     try:
         request_id = read_request_id(root)
@@ -244,10 +244,10 @@ def _check_credentials(
         raise KeyMismatchError("private key is not P-256", source=name)
 
 
-def _validate(raw: bytes, name: str, config: Config | None) -> None:
-    from duis.validate import validate as run_validation
+def _validate(tree: etree._ElementTree, name: str, config: Config | None) -> None:
+    from duis.validate import validate_tree
 
-    report: Report = run_validation(raw, config=config, source=name)
+    report: Report = validate_tree(tree, config=config, source=name)
     if report.valid:
         return
     errors = report.errors
