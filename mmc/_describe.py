@@ -1,0 +1,158 @@
+"""What a person wants to know about a message at a glance, as one JSON-friendly dict.
+
+``duis inspect`` prints this; programs can use it too. It works on every document the
+project reads: requests, responses, alerts and MMC GBCSResponse output. Names and
+meanings come from the SRV catalogue and the code catalogue, so the numbers a message
+carries (``11.2``, ``E65``, ``8F66``) arrive with words beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from duis import catalogue
+from duis._exceptions import ModelError
+from duis.ids import RequestID
+from duis.model import Request, Response
+from duis.model._common import RA, SR
+from duis.model.response import DCCAlert, DeviceAlert, ResponseMessage, SMETS1Response
+from duis.schemas import SchemaRegistry
+from mmc._codes import alert_code, response_code
+from mmc._decode import decode_body, plain_body
+from mmc._document import GBCS_RESPONSE, GBCSResponse, MMCBodyKind
+from mmc._mapping import srvs_for_element
+
+__all__ = ["describe"]
+
+
+def _srv(srv: str | None) -> dict[str, Any] | None:
+    if srv is None:
+        return None
+    row = catalogue.get(srv)
+    name = None if row is None else " ".join(row.name.split())
+    return {"srv": srv, "name": name, "known": row is not None}
+
+
+def _ids(rid: RequestID | None) -> dict[str, Any]:
+    if rid is None:
+        return {"originator": None, "target": None, "counter": None}
+    return {"originator": str(rid.originator), "target": str(rid.target), "counter": rid.counter}
+
+
+def _code(code: str | None, *, alert: bool) -> dict[str, Any] | None:
+    if code is None:
+        return None
+    found = alert_code(code) if alert else response_code(code)
+    if found is None:
+        what = "alert" if alert else "response"
+        return {"code": code, "category": None, "meaning": f"not a DUIS {what} code", "basis": None}
+    return {k: v for k, v in found.to_json().items() if k != "service_reference"}
+
+
+def _request(req: Request) -> dict[str, Any]:
+    cv = req.command_variant
+    return {
+        "kind": "request",
+        "schema_version": req.schema_version,
+        **_ids(req.request_id),
+        "srv": _srv(req.srv),
+        "command_variant": {"value": cv.value, "meaning": cv.meaning},
+        "body_element": req.body_name,
+    }
+
+
+_RESPONSE_KIND = {
+    ResponseMessage: "response",
+    DeviceAlert: "device-alert",
+    DCCAlert: "dcc-alert",
+    SMETS1Response: "smets1-response",
+}
+
+
+def _response(resp: Response) -> dict[str, Any]:
+    content = resp.content
+    out: dict[str, Any] = {
+        "kind": _RESPONSE_KIND[type(content)],
+        "schema_version": resp.schema_version,
+        **_ids(resp.response_id),
+        "request_id": None if resp.request_id is None else str(resp.request_id),
+        "srv": _srv(resp.service_reference_variant),
+        "response_code": _code(resp.response_code, alert=False),
+        "response_datetime": resp.response_datetime,
+        "alert_code": _code(resp.alert_code, alert=True),
+        "signed": resp.signature is not None,
+    }
+    if isinstance(content, ResponseMessage):
+        out["content"] = None if content.content_kind is None else content.content_kind.value
+    elif isinstance(content, DCCAlert):
+        out["content"] = content.event_kind
+    return out
+
+
+def _mmc(doc: GBCSResponse) -> dict[str, Any]:
+    alert = doc.body_kind is MMCBodyKind.DEVICE_ALERT
+    srv = doc.srv
+    inferred = False
+    if srv is None and doc.rsp_name is not None:
+        owners = srvs_for_element(doc.rsp_name)
+        if len(owners) == 1:
+            srv, inferred = owners[0], True
+    described = _srv(srv)
+    if described is not None:
+        described["from"] = f"the {doc.rsp_name} element" if inferred else "the header"
+    return {
+        "kind": "mmc-device-alert" if alert else "mmc-response",
+        "schema_version": doc.schema_version,
+        "originator": str(doc.originator),
+        "target": str(doc.target),
+        "counter": doc.counter,
+        "srv": described,
+        "response_element": doc.rsp_name,
+        "message_success": doc.message_success,
+        "alert_code": _code(doc.alert_code, alert=True),
+        "alert_description": doc.alert_description,
+        "message_code": doc.message_code,
+        "timestamp": doc.timestamp,
+    }
+
+
+def describe(
+    tree: etree._ElementTree,
+    *,
+    source: str = "<input>",
+    registry: SchemaRegistry | None = None,
+    body: bool = True,
+) -> dict[str, Any]:
+    """The summary of one parsed document (from :func:`duis.xml.parse`).
+
+    Raises :class:`~duis.ModelError` when the document is not one this project
+    reads. With ``body``, the body is decoded with the types of the schema bundle the
+    registry selects for it (``body_typed`` says whether that worked).
+    """
+    root = tree.getroot()
+    if root.tag == f"{{{SR}}}Request":
+        summary = _request(Request.from_tree(root, source))
+    elif root.tag == f"{{{SR}}}Response":
+        summary = _response(Response.from_tree(root, source))
+    elif root.tag == GBCS_RESPONSE:
+        summary = _mmc(GBCSResponse.from_tree(root, source))
+    else:
+        raise ModelError(
+            f"root element is {root.tag!r}: not a DUIS request or response, nor MMC "
+            f"output (ra:GBCSResponse in {RA})",
+            source=source,
+        )
+    summary = {"path": source, **summary}
+    if body:
+        typed = None
+        if registry is not None:
+            bundle, _why = registry.select(root.get("schemaVersion"))
+            if bundle is None:
+                bundle = registry.embedded()
+            summary["body_schema"] = bundle.name
+            typed = decode_body(tree, bundle)
+        summary["body_typed"] = typed is not None
+        summary["body"] = typed if typed is not None else plain_body(root)
+    return summary
