@@ -175,12 +175,17 @@ def _check(root: etree._Element, report: Report, config: Config) -> None:
     else:
         rid_el, cv_el, sr_el, srv_el = _children(header, _REQUEST_ID, _CV, _SR, _SRV)
 
-    entry = _get_facts().by_srv.get(_text(srv_el))
-    cv_text = _text(cv_el)
+    facts = _facts if _facts is not None else _get_facts()
+    # Texts inline: this runs once per message and every call costs.
+    text = srv_el.text if srv_el is not None else None
+    entry = facts.by_srv.get(text.strip() if isinstance(text, str) else "")
+    text = cv_el.text if cv_el is not None else None
+    cv_text = text.strip() if isinstance(text, str) else ""
     cv = int(cv_text) if cv_text.isdigit() and len(cv_text) < 4 else None
     originator: str | None
     target: str | None
-    parts = _text(rid_el).upper().split(":")
+    text = rid_el.text if rid_el is not None else None
+    parts = text.strip().upper().split(":") if isinstance(text, str) else []
     if len(parts) == 3 and len(parts[0]) == 23 and len(parts[1]) == 23:
         originator, target = parts[0], parts[1]
     else:
