@@ -68,7 +68,9 @@ COVERED_SMETS_RSP: dict[str, str] = {
 }
 
 #: ``SMETSData`` children MMC 5.4 declares that no SRV in the catalogue answers with.
-MMC_ONLY_RSP: tuple[str, ...] = ("UpdateDeviceConfigurationDailyResettingOfTariffBlockCounterMatrixRsp",)
+MMC_ONLY_RSP: tuple[str, ...] = (
+    "UpdateDeviceConfigurationDailyResettingOfTariffBlockCounterMatrixRsp",
+)
 
 #: The files this module maintains, by role.
 SCHEMA_FILES = ("duis.xsd", "mmc.xsd")
@@ -265,8 +267,7 @@ def render(file_name: str, text: str) -> str:
         found.append(name)
         body = "".join(f"{indent}{line}\n" for line in builders[name]())
         return (
-            f"{indent}<!-- generated:begin {name} -->\n{body}"
-            f"{indent}<!-- generated:end {name} -->"
+            f"{indent}<!-- generated:begin {name} -->\n{body}{indent}<!-- generated:end {name} -->"
         )
 
     out = _MARKER.sub(fill, text)
