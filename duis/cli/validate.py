@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
-from duis._exceptions import DuisError
+from duis._exceptions import ConfigError, DuisError
+from duis.catalogue import UserRole
 from duis.cli._inputs import Document, expand
 from duis.cli._render import FORMATS, render
-from duis.cli._setup import registry_from
+from duis.cli._setup import fail_setup, registry_from
+from duis.config import Config
+from duis.configfile import apply_options, load_config
 from duis.report import Report, Severity
 from duis.schemas import SchemaRegistry
 from duis.validate import validate as validate_document
@@ -37,6 +40,34 @@ __all__ = ["validate"]
     show_default=True,
     help="text for people, json for programs, github for workflow annotations.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (duis.toml or pyproject.toml with [tool.duis]). Default: the "
+    "nearest one found walking up from the current folder.",
+)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in UserRole], case_sensitive=False),
+    help="The sender's User Role, for the eligibility rule.",
+)
+@click.option(
+    "--smets",
+    type=click.Choice(["1", "2"]),
+    help="Device generation for install-code lengths (2 means SMETS2+).",
+)
+@click.option("--dcc-eui", metavar="EUI", help="The DCC's EUI-64, for non-device targets.")
+@click.option(
+    "--select", multiple=True, metavar="RULES", help="Only these rules or families (comma list)."
+)
+@click.option("--ignore", multiple=True, metavar="RULES", help="Drop these rules or families.")
+@click.option(
+    "--severity",
+    multiple=True,
+    metavar="RULE=LEVEL",
+    help="Re-grade a rule or family: error, warning or info.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also show notes (info findings).")
 @click.option(
     "--max-bytes",
@@ -49,6 +80,13 @@ def validate(
     paths: tuple[str, ...],
     schema_dirs: tuple[str, ...],
     fmt: str,
+    config_file: Path | None,
+    role: str | None,
+    smets: str | None,
+    dcc_eui: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    severity: tuple[str, ...],
     verbose: bool,
     max_bytes: int,
 ) -> None:
@@ -58,7 +96,20 @@ def validate(
     status: 0 all valid (warnings allowed), 1 something invalid, 2 usage or set-up
     error (unreadable path, schema folder that will not load).
     """
-    registry = registry_from(schema_dirs)
+    try:
+        config = apply_options(
+            load_config(Path.cwd(), explicit=config_file),
+            role=role,
+            smets=smets,
+            dcc_eui=dcc_eui,
+            select=select,
+            ignore=ignore,
+            severity=severity,
+            schema_dirs=schema_dirs,
+        )
+    except ConfigError as exc:
+        fail_setup(exc)
+    registry = registry_from(tuple(str(d) for d in config.schema_dirs))
     reports: list[Report] = []
     setup_failed = False
     for doc in expand(paths, stdin_limit=max_bytes):
@@ -67,7 +118,7 @@ def validate(
             setup_failed = True
             continue
         try:
-            reports.append(_one(doc, registry, max_bytes))
+            reports.append(_one(doc, registry, config, max_bytes))
         except DuisError as exc:
             click.echo(f"{exc}", err=True)
             setup_failed = True
@@ -77,9 +128,11 @@ def validate(
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
-def _one(doc: Document, registry: SchemaRegistry, max_bytes: int) -> Report:
+def _one(doc: Document, registry: SchemaRegistry, config: Config, max_bytes: int) -> Report:
     data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
-    report = validate_document(data, schemas=registry, source=doc.name, max_bytes=max_bytes)
+    report = validate_document(
+        data, schemas=registry, config=config, source=doc.name, max_bytes=max_bytes
+    )
     if doc.data is not None and not doc.data:
         report.add(Severity.ERROR, "xml.malformed", "standard input was empty")
     return report
