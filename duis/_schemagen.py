@@ -68,9 +68,9 @@ COVERED_SMETS_RSP: dict[str, str] = {
 }
 
 #: ``SMETSData`` children MMC 5.4 declares that no SRV in the catalogue answers with.
-MMC_ONLY_RSP: tuple[str, ...] = (
-    "UpdateDeviceConfigurationDailyResettingOfTariffBlockCounterMatrixRsp",
-)
+#: Empty since the catalogue maps 6.26 to its ``...Rsp``; kept so a future MMC element
+#: without an SRV has one obvious place to go.
+MMC_ONLY_RSP: tuple[str, ...] = ()
 
 #: The files this module maintains, by role.
 SCHEMA_FILES = ("duis.xsd", "mmc.xsd")
