@@ -104,3 +104,22 @@ def test_signer() -> None:
 
 def test_rules_documented() -> None:
     assert set(RULES) >= {"correlate.request-id", "correlate.srv", "correlate.signer"}
+
+
+def test_core_does_not_import_mmc_or_signing() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, duis.correlate, duis.model, duis.validate; "
+        "sys.exit(any(m.split('.')[0] in ('mmc', 'signing') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_mmc_all_is_complete() -> None:
+    import mmc
+
+    public = {n for n in dir(mmc) if not n.startswith("_")} - {"annotations"}
+    modules = {n for n in public if type(getattr(mmc, n)).__name__ == "module"}
+    assert set(mmc.__all__) == public - modules
