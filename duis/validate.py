@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-from duis._exceptions import XMLError
+from duis._exceptions import ModelError, XMLError
 from duis.config import Config
+from duis.correlate import correlate
+from duis.ids import EUI64
 from duis.model._common import RA, SR
+from duis.model.request import Request
+from duis.model.response import Response
 from duis.report import Kind, Report, Severity
 from duis.rules import check_request
 from duis.schemas import SchemaBundle, SchemaRegistry, default_registry
@@ -42,11 +46,15 @@ def validate(
     config: Config | None = None,
     source: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    request: Request | None = None,
+    signer: EUI64 | None = None,
 ) -> Report:
     """Judge one DUIS document (bytes, text, a path or a binary file).
 
     ``schemas`` defaults to the embedded schemas plus any ``$DUIS_SCHEMA_DIR`` bundles.
     Unsafe or malformed XML gives a report with one ``xml.*`` error, not an exception.
+    With ``request``, a response is also checked to answer it (:func:`duis.correlate`);
+    ``signer`` is the EUI-64 that verified the response's signature, if one did.
     """
     try:
         tree = parse(data, source=source, max_bytes=max_bytes)
@@ -57,7 +65,9 @@ def validate(
     name = source
     if name is None:
         name = data if isinstance(data, str) and not data.lstrip().startswith("<") else "<input>"
-    return validate_tree(tree, schemas=schemas, config=config, source=str(name))
+    return validate_tree(
+        tree, schemas=schemas, config=config, source=str(name), request=request, signer=signer
+    )
 
 
 def validate_tree(
@@ -66,6 +76,8 @@ def validate_tree(
     schemas: SchemaRegistry | None = None,
     config: Config | None = None,
     source: str = "<input>",
+    request: Request | None = None,
+    signer: EUI64 | None = None,
 ) -> Report:
     """:func:`validate` for a tree already produced by :func:`duis.xml.parse`."""
     registry = schemas if schemas is not None else default_registry()
@@ -110,7 +122,29 @@ def validate_tree(
             _note_unchecked(root, report, bundle)
     if report.kind is Kind.REQUEST:
         check_request(root, report, cfg)
+    if request is not None:
+        _correlate(root, report, request, cfg, signer)
     return _graded(report, cfg)
+
+
+def _correlate(
+    root: etree._Element, report: Report, request: Request, cfg: Config, signer: EUI64 | None
+) -> None:
+    if report.kind is not Kind.RESPONSE:
+        report.add(
+            Severity.ERROR,
+            "correlate.not-a-response",
+            f"a request was given to match against, but this document is {report.kind.value!r}, "
+            "not a response",
+            line=sourceline(root),
+        )
+        return
+    try:
+        response = Response.from_tree(root, report.source)
+    except ModelError as exc:
+        report.add(Severity.ERROR, "correlate.unreadable", exc.message, line=exc.line)
+        return
+    report.messages.extend(correlate(request, response, dcc_eui=cfg.dcc_eui, signer=signer))
 
 
 def _graded(report: Report, cfg: Config) -> Report:

@@ -14,6 +14,8 @@ from duis.cli._render import FORMATS, render
 from duis.cli._setup import fail_setup, registry_from
 from duis.config import Config
 from duis.configfile import apply_options, load_config
+from duis.model import Request
+from duis.model import parse as parse_message
 from duis.report import Report, Severity
 from duis.schemas import SchemaRegistry
 from duis.validate import validate as validate_document
@@ -68,6 +70,13 @@ __all__ = ["validate"]
     metavar="RULE=LEVEL",
     help="Re-grade a rule or family: error, warning or info.",
 )
+@click.option(
+    "--request",
+    "request_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The request the responses answer: each response is also checked against it "
+    "(RequestID, ResponseID, SRV, content for the CommandVariant).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also show notes (info findings).")
 @click.option(
     "--max-bytes",
@@ -87,6 +96,7 @@ def validate(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     severity: tuple[str, ...],
+    request_file: Path | None,
     verbose: bool,
     max_bytes: int,
 ) -> None:
@@ -110,6 +120,7 @@ def validate(
     except ConfigError as exc:
         fail_setup(exc)
     registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+    request = _load_request(request_file, max_bytes) if request_file is not None else None
     reports: list[Report] = []
     setup_failed = False
     for doc in expand(paths, stdin_limit=max_bytes):
@@ -118,7 +129,7 @@ def validate(
             setup_failed = True
             continue
         try:
-            reports.append(_one(doc, registry, config, max_bytes))
+            reports.append(_one(doc, registry, config, max_bytes, request))
         except DuisError as exc:
             click.echo(f"{exc}", err=True)
             setup_failed = True
@@ -128,10 +139,32 @@ def validate(
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
 
-def _one(doc: Document, registry: SchemaRegistry, config: Config, max_bytes: int) -> Report:
+def _load_request(path: Path, max_bytes: int) -> Request:
+    """The --request document, or exit 2: without it no response can be matched."""
+    try:
+        message = parse_message(path, max_bytes=max_bytes)
+    except DuisError as exc:
+        fail_setup(f"--request {exc}")
+    if not isinstance(message, Request):
+        fail_setup(f"--request {path}: is a response, not a request")
+    return message
+
+
+def _one(
+    doc: Document,
+    registry: SchemaRegistry,
+    config: Config,
+    max_bytes: int,
+    request: Request | None,
+) -> Report:
     data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
     report = validate_document(
-        data, schemas=registry, config=config, source=doc.name, max_bytes=max_bytes
+        data,
+        schemas=registry,
+        config=config,
+        source=doc.name,
+        max_bytes=max_bytes,
+        request=request,
     )
     if doc.data is not None and not doc.data:
         report.add(Severity.ERROR, "xml.malformed", "standard input was empty")
