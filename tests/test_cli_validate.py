@@ -120,3 +120,22 @@ def test_uncovered_body_gets_a_note_shown_with_verbose() -> None:
     assert code == 0 and "[xsd.not-covered]" not in out and "1 notes not shown" in out
     code, out, _ = run("-v", "-", stdin=UNCOVERED)
     assert code == 0 and "[xsd.not-covered]" in out and "--schema-dir" in out
+
+
+RESPONSES = Path(__file__).resolve().parents[1] / "examples" / "responses"
+
+
+def test_request_option_correlates_responses() -> None:
+    request = str(RESPONSES / "read-firmware-version.request.xml")
+    code, out, _ = run("--request", request, str(RESPONSES / "read-firmware-version.xml"))
+    assert code == 0, out
+    code, out, _ = run("--request", request, str(RESPONSES / "mismatched" / "wrong-request.xml"))
+    assert code == 1 and "[correlate." in out
+
+
+def test_request_option_needs_a_readable_request(tmp_path: Path) -> None:
+    response = str(RESPONSES / "read-firmware-version.xml")
+    code, _, err = run("--request", str(tmp_path / "absent.xml"), response)
+    assert code == 2 and "no such file" in err
+    code, _, err = run("--request", response, response)
+    assert code == 2 and "not a request" in err
