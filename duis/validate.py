@@ -27,7 +27,22 @@ from duis.schemas import SchemaBundle, SchemaRegistry, default_registry
 from duis.versions import KNOWN_VERSIONS, is_known
 from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, sourceline
 
-__all__ = ["validate", "validate_tree"]
+__all__ = ["RULES", "validate", "validate_tree"]
+
+#: Rule ids the pipeline itself reports (the request rules live in :mod:`duis.rules`,
+#: correlation's in :mod:`duis.correlate`), with what each means.
+RULES: dict[str, tuple[str, str]] = {
+    "xml.malformed": ("error", "the input is not well-formed XML (line and column given)"),
+    "xml.unsafe": ("error", "DOCTYPE, entity or XInclude: refused before anything is resolved"),
+    "xml.too-large": ("error", "over the size limit (--max-bytes) or the nesting-depth limit"),
+    "kind.unknown": ("error", "the root is not sr:Request, sr:Response or ra:GBCSResponse"),
+    "schema-version.unknown": ("error", "schemaVersion is a decimal but no DUIS version"),
+    "schema-version.no-schema": ("error", "several bundles registered, none for this version"),
+    "xsd": ("error", "the XSD that judged the message refuses it (its message is quoted)"),
+    "xsd.not-covered": ("info", "the embedded schema accepted this element's content unchecked"),
+    "correlate.not-a-response": ("error", "a request to match was given, but this is no response"),
+    "correlate.unreadable": ("error", "the response could not be read to match it"),
+}
 
 _REQUEST = f"{{{SR}}}Request"
 _RESPONSE = f"{{{SR}}}Response"

@@ -10,8 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from duis.correlate import RULES as CORRELATE_RULES
 from duis.fileio import atomic_write
 from duis.rules._registry import Rule, all_rules
+from duis.validate import RULES as PIPELINE_RULES
 
 __all__ = ["DEFAULT_PATH", "main", "render"]
 
@@ -51,7 +53,33 @@ def render() -> str:
             f"{_paragraphs(r.why)}\n\n"
             f"Fails, for example: `{r.example}`\n"
         )
+    parts.append(_OTHERS)
+    parts.extend(f"| `{rule}` | {sev} | {what} |\n" for rule, (sev, what) in PIPELINE_RULES.items())
+    parts.extend(
+        f"| `{rule}` | {_CORRELATE_SEVERITY.get(rule, 'error')} | {what} |\n"
+        for rule, what in CORRELATE_RULES.items()
+    )
+    parts.append(_ELSEWHERE)
     return "".join(parts)
+
+
+_OTHERS = """
+## Other rule ids
+
+Besides the request rules above, `duis validate` reports these; they too can be
+selected, ignored and re-graded. The `correlate.*` ids come with `--request`.
+
+| id | default severity | meaning |
+|---|---|---|
+"""
+
+_CORRELATE_SEVERITY = {"correlate.content": "warning", "correlate.signer-unverified": "info"}
+
+_ELSEWHERE = """
+MMC output adds the `mmc.*` ids ([responses](responses.md)); `duis sign` and
+`duis verify` report `signature.*`, `certificate.*` and `request-id.counter-replay`
+([signing](signing.md)).
+"""
 
 
 def _anchor(rule: Rule) -> str:
