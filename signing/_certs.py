@@ -8,6 +8,7 @@ two facts, so they are decoded once here into an :class:`OrgCertificate`.
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -166,11 +167,16 @@ class OrgCertificate:
 
     def validity_problem(self, when: datetime) -> str | None:
         """Why the certificate is not valid at ``when``, or None."""
-        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         if when > self.not_after:
-            return f"expired on {self.not_after:%Y-%m-%dT%H:%M:%SZ} (checked at {stamp})"
+            return (
+                f"expired on {self.not_after:%Y-%m-%dT%H:%M:%SZ} "
+                f"(checked at {when:%Y-%m-%dT%H:%M:%SZ})"
+            )
         if when < self.not_before:
-            return f"not valid before {self.not_before:%Y-%m-%dT%H:%M:%SZ} (checked at {stamp})"
+            return (
+                f"not valid before {self.not_before:%Y-%m-%dT%H:%M:%SZ} "
+                f"(checked at {when:%Y-%m-%dT%H:%M:%SZ})"
+            )
         return None
 
     def describe(self) -> str:
@@ -378,6 +384,7 @@ def issuer_key(name: x509.Name) -> IssuerKey:
     return tuple(rdns)
 
 
+@functools.lru_cache(maxsize=256)
 def parse_issuer_name(text: str) -> IssuerKey:
     """Read an RFC 4514 name as written in X509IssuerName (spaces after commas allowed).
 

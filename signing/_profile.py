@@ -120,8 +120,9 @@ def message_kind(root: etree._Element) -> Kind:
 
 
 def request_id_element(root: etree._Element) -> etree._Element | None:
-    header = root.find(_HEADER)
-    return None if header is None else header.find(_REQUEST_ID)
+    # iterchildren(tag) stays in C; find() goes through Python's ElementPath.
+    header = next(root.iterchildren(_HEADER), None)
+    return None if header is None else next(header.iterchildren(_REQUEST_ID), None)
 
 
 def read_request_id(root: etree._Element) -> RequestID:

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +79,7 @@ from signing._profile import (
     X509_ISSUER_SERIAL,
     X509_SERIAL,
     Algorithm,
+    canonical_signed_info,
     message_kind,
     read_request_id,
 )
@@ -227,9 +229,7 @@ def verify(
             source=name,
             line=parsed.value_line,
         )
-    signed_info_c14n = etree.tostring(
-        parsed.signed_info, method="c14n", exclusive=True, with_comments=False
-    )
+    signed_info_c14n = parsed.signed_info_c14n
     _detach(sig)
     signed_xml = _c14n(tree)
     if not hmac.compare_digest(hashlib.sha256(signed_xml).digest(), parsed.digest):
@@ -282,6 +282,7 @@ def verify(
 @dataclass(frozen=True)
 class _Parsed:
     signed_info: etree._Element
+    signed_info_c14n: bytes
     digest: bytes
     value: bytes
     issuer: str
@@ -345,8 +346,24 @@ def _b64(el: etree._Element) -> bytes:
     return base64.b64decode("".join((el.text or "").split()), validate=True)
 
 
+_DIGEST_IN_C14N = re.compile(rb"<ds:DigestValue>([A-Za-z0-9+/=]{44})</ds:DigestValue>")
+
+
 def _read_signature(sig: etree._Element, name: str) -> _Parsed:
     children = _elements(sig, name)
+    # Fast path: a SignedInfo whose exclusive C14N is exactly the profile's (as DCC
+    # and this signer write it) needs no element-by-element checks.
+    if [c.tag for c in children] == [SIGNED_INFO, SIGNATURE_VALUE, KEY_INFO]:
+        si_c14n = etree.tostring(children[0], method="c14n", exclusive=True, with_comments=False)
+        match = _DIGEST_IN_C14N.search(si_c14n)
+        if match is not None and si_c14n == canonical_signed_info(match.group(1).decode()):
+            return _finish(children[0], si_c14n, match.group(1), children[1], children[2], name)
+    return _read_signature_strictly(children, sig, name)
+
+
+def _read_signature_strictly(
+    children: list[etree._Element], sig: etree._Element, name: str
+) -> _Parsed:
     tags = [c.tag for c in children]
     if KEY_INFO not in tags and tags == [SIGNED_INFO, SIGNATURE_VALUE]:
         raise KeyInfoError(
@@ -395,13 +412,29 @@ def _read_signature(sig: etree._Element, name: str) -> _Parsed:
         )
     _expect(parts[1:], [DIGEST_METHOD, DIGEST_VALUE], "ds:Reference", name)
     _algorithm(parts[1], Algorithm.SHA256, "DigestMethod", name)
-    try:
-        digest = _b64(parts[2])
-    except (binascii.Error, ValueError):
-        raise SignatureStructureError(
-            "DigestValue is not base64", source=name, line=sourceline(parts[2])
-        ) from None
+    si_c14n = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    return _finish(signed_info, si_c14n, parts[2], value_el, key_info, name)
 
+
+def _finish(
+    signed_info: etree._Element,
+    si_c14n: bytes,
+    digest_src: etree._Element | bytes,
+    value_el: etree._Element,
+    key_info: etree._Element,
+    name: str,
+) -> _Parsed:
+    if isinstance(digest_src, bytes):
+        digest = base64.b64decode(digest_src)
+        digest_line = sourceline(signed_info)
+    else:
+        digest_line = sourceline(digest_src)
+        try:
+            digest = _b64(digest_src)
+        except (binascii.Error, ValueError):
+            raise SignatureStructureError(
+                "DigestValue is not base64", source=name, line=digest_line
+            ) from None
     try:
         value = _b64(value_el)
     except (binascii.Error, ValueError):
@@ -409,7 +442,11 @@ def _read_signature(sig: etree._Element, name: str) -> _Parsed:
             "SignatureValue is not base64", source=name, line=sourceline(value_el)
         ) from None
 
-    issuer_serials = key_info.findall(f"{X509_DATA}/{X509_ISSUER_SERIAL}")
+    issuer_serials = [
+        ids
+        for data in key_info.iterchildren(X509_DATA)
+        for ids in data.iterchildren(X509_ISSUER_SERIAL)
+    ]
     if len(issuer_serials) != 1:
         raise KeyInfoError(
             f"KeyInfo has {len(issuer_serials)} X509Data/X509IssuerSerial; the profile "
@@ -418,8 +455,8 @@ def _read_signature(sig: etree._Element, name: str) -> _Parsed:
             line=sourceline(key_info),
         )
     ids = issuer_serials[0]
-    name_el = ids.find(X509_ISSUER_NAME)
-    serial_el = ids.find(X509_SERIAL)
+    name_el = next(ids.iterchildren(X509_ISSUER_NAME), None)
+    serial_el = next(ids.iterchildren(X509_SERIAL), None)
     if name_el is None or not (name_el.text or "").strip():
         raise KeyInfoError("KeyInfo has no X509IssuerName", source=name, line=sourceline(ids))
     if serial_el is None or not (serial_el.text or "").strip():
@@ -437,12 +474,13 @@ def _read_signature(sig: etree._Element, name: str) -> _Parsed:
         )
     return _Parsed(
         signed_info=signed_info,
+        signed_info_c14n=si_c14n,
         digest=digest,
         value=value,
         issuer=(name_el.text or "").strip(),
         serial=int(serial_text),
         key_line=sourceline(ids),
-        digest_line=sourceline(parts[2]),
+        digest_line=digest_line,
         value_line=sourceline(value_el),
     )
 
