@@ -153,18 +153,20 @@ def parse(
         ) from None
     except ValueError as exc:  # e.g. lxml refusing a str with an encoding declaration
         raise MalformedXMLError(f"not well-formed XML: {exc}", source=name) from None
-    docinfo = tree.docinfo
-    if (
-        getattr(docinfo, "doctype", "")
-        or docinfo.internalDTD is not None
-        or docinfo.externalDTD is not None
-    ):
-        raise UnsafeXMLError("document has a DOCTYPE; DTDs are refused", source=name, line=1)
+    if wide:
+        docinfo = tree.docinfo
+        if (
+            getattr(docinfo, "doctype", "")
+            or docinfo.internalDTD is not None
+            or docinfo.externalDTD is not None
+        ):
+            raise UnsafeXMLError("document has a DOCTYPE; DTDs are refused", source=name, line=1)
     root = tree.getroot()
-    # The tree walk costs a few microseconds; skip it when the bytes cannot hold an
-    # entity reference or an XInclude (any UTF-16/32 input is always walked).
-    wide = b"\x00" in raw[:4]
-    if wide or b"&" in raw or b"XInclude" in raw or max_depth < DEFAULT_MAX_DEPTH:
+    # Without a DOCTYPE no entity can be declared, so any entity reference left would
+    # already have failed as undefined: the tree walk is needed only for wide input
+    # (whose DOCTYPE the byte search cannot see), a possible XInclude, or a depth
+    # limit below libxml2's own.
+    if wide or b"XInclude" in raw or max_depth < DEFAULT_MAX_DEPTH:
         _check_tree(root, name, max_depth)
     return tree
 
