@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -118,7 +119,11 @@ _KEY_USAGES = (
 
 @dataclass(frozen=True, eq=False)
 class OrgCertificate:
-    """A certificate with its SMKI facts decoded; CA certificates have no EUI."""
+    """A certificate with its SMKI facts decoded; CA certificates have no EUI.
+
+    Values read on every signature (issuer string, serial, public key, validity) are
+    computed once: cryptography rebuilds them on each access.
+    """
 
     certificate: x509.Certificate
     eui: EUI64 | None
@@ -130,11 +135,11 @@ class OrgCertificate:
     source: str | None = None
     warnings: tuple[str, ...] = field(default=())
 
-    @property
+    @cached_property
     def serial(self) -> int:
         return self.certificate.serial_number
 
-    @property
+    @cached_property
     def issuer(self) -> str:
         """The issuer in RFC 4514 form, as KeyInfo writes it (``CN=Z1,OU=07``)."""
         return self.certificate.issuer.rfc4514_string()
@@ -143,15 +148,15 @@ class OrgCertificate:
     def subject(self) -> str:
         return self.certificate.subject.rfc4514_string({_X500_UNIQUE_ID: "x500UniqueIdentifier"})
 
-    @property
+    @cached_property
     def not_before(self) -> datetime:
         return self.certificate.not_valid_before_utc
 
-    @property
+    @cached_property
     def not_after(self) -> datetime:
         return self.certificate.not_valid_after_utc
 
-    @property
+    @cached_property
     def public_key(self) -> ec.EllipticCurvePublicKey:
         key = self.certificate.public_key()
         if not isinstance(key, ec.EllipticCurvePublicKey):
