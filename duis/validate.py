@@ -27,7 +27,7 @@ from duis.schemas import SchemaBundle, SchemaRegistry, default_registry
 from duis.versions import KNOWN_VERSIONS, is_known
 from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, sourceline
 
-__all__ = ["RULES", "validate", "validate_tree"]
+__all__ = ["RULES", "parse_or_report", "validate", "validate_tree"]
 
 #: Rule ids the pipeline itself reports (the request rules live in :mod:`duis.rules`,
 #: correlation's in :mod:`duis.correlate`), with what each means.
@@ -71,18 +71,32 @@ def validate(
     With ``request``, a response is also checked to answer it (:func:`duis.correlate`);
     ``signer`` is the EUI-64 that verified the response's signature, if one did.
     """
+    tree, name = parse_or_report(data, source=source, max_bytes=max_bytes)
+    if isinstance(tree, Report):
+        return tree
+    return validate_tree(
+        tree, schemas=schemas, config=config, source=name, request=request, signer=signer
+    )
+
+
+def parse_or_report(
+    data: XInput, *, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[etree._ElementTree | Report, str]:
+    """The parsed tree and the document's name, or a report holding the ``xml.*`` error.
+
+    Every validating entry point (this module's, ``mmc.validate``) starts here, so
+    unsafe or malformed input is always the same finding and never an exception.
+    """
     try:
         tree = parse(data, source=source, max_bytes=max_bytes)
     except XMLError as exc:
         report = Report(exc.source or source or "<input>")
         report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
-        return report
+        return report, report.source
     name = source
     if name is None:
         name = data if isinstance(data, str) and not data.lstrip().startswith("<") else "<input>"
-    return validate_tree(
-        tree, schemas=schemas, config=config, source=str(name), request=request, signer=signer
-    )
+    return tree, str(name)
 
 
 def validate_tree(

@@ -7,12 +7,11 @@ output answers. :func:`validate` adds that check, with the SRV from the caller.
 
 from __future__ import annotations
 
-from duis._exceptions import XMLError
 from duis.config import Config
 from duis.report import Report, Severity
 from duis.schemas import SchemaRegistry
-from duis.validate import validate_tree
-from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, sourceline
+from duis.validate import parse_or_report, validate_tree
+from duis.xml import DEFAULT_MAX_BYTES, XInput, sourceline
 from mmc._document import GBCS_RESPONSE
 from mmc._mapping import check_response_element
 
@@ -34,18 +33,12 @@ def validate(
     header's ServiceReferenceVariant is used when it is omitted. A document that is
     not a GBCSResponse gets an ``mmc.not-mmc`` error.
     """
-    try:
-        tree = parse(data, source=source, max_bytes=max_bytes)
-    except XMLError as exc:
-        report = Report(exc.source or source or "<input>")
-        report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
-        return report
-    name = source
-    if name is None:
-        name = data if isinstance(data, str) and not data.lstrip().startswith("<") else "<input>"
+    tree, name = parse_or_report(data, source=source, max_bytes=max_bytes)
+    if isinstance(tree, Report):
+        return tree
     root = tree.getroot()
     if root.tag != GBCS_RESPONSE:
-        report = Report(str(name))
+        report = Report(name)
         report.add(
             Severity.ERROR,
             "mmc.not-mmc",
@@ -53,7 +46,7 @@ def validate(
             line=sourceline(root),
         )
         return report
-    report = validate_tree(tree, schemas=schemas, config=config, source=str(name))
+    report = validate_tree(tree, schemas=schemas, config=config, source=name)
     for message in check_response_element(tree, srv):
         if config is not None:
             graded = config.grade(message)

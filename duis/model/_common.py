@@ -8,7 +8,7 @@ from duis._exceptions import ModelError
 from duis.ids import RequestID
 from duis.xml import sourceline
 
-__all__ = ["DS", "RA", "SR", "child", "local", "request_id", "text_of"]
+__all__ = ["DS", "RA", "SR", "child", "envelope", "local", "request_id", "text_of"]
 
 SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 RA = "http://www.dccinterface.co.uk/ResponseAndAlert"
@@ -44,3 +44,25 @@ def request_id(el: etree._Element, source: str) -> RequestID:
         return RequestID.parse(text_of(el))
     except ValueError as exc:
         raise ModelError(str(exc), source=source, line=sourceline(el)) from None
+
+
+def envelope(
+    root: etree._Element, name: str, source: str
+) -> tuple[str, etree._Element, etree._Element]:
+    """``schemaVersion``, ``Header`` and the single body element of a DUIS message."""
+    if root.tag != f"{{{SR}}}{name}":
+        raise ModelError(f"root element is <{local(root)}>, not <sr:{name}>", source=source)
+    header = child(root, "Header", source)
+    body_wrapper = child(root, "Body", source)
+    assert header is not None and body_wrapper is not None
+    bodies = [c for c in body_wrapper if isinstance(c.tag, str)]
+    if len(bodies) != 1:
+        raise ModelError(
+            f"<sr:Body> must hold exactly one element, has {len(bodies)}",
+            source=source,
+            line=sourceline(body_wrapper),
+        )
+    version = root.get("schemaVersion")
+    if version is None:
+        raise ModelError(f"<sr:{name}> has no schemaVersion attribute", source=source)
+    return version.strip(), header, bodies[0]

@@ -18,7 +18,7 @@ from duis import catalogue
 from duis._exceptions import ModelError
 from duis.catalogue import SRV, CommandVariant
 from duis.ids import RequestID
-from duis.model._common import DS, SR, child, local, request_id, text_of
+from duis.model._common import DS, SR, child, envelope, local, request_id, text_of
 from duis.versions import NEWEST
 from duis.xml import sourceline
 
@@ -76,11 +76,7 @@ class Request:
     @classmethod
     def from_tree(cls, root: etree._Element, source: str = "<request>") -> Request:
         """Read a request; raises :class:`ModelError` when a needed part is missing."""
-        if root.tag != f"{{{SR}}}Request":
-            raise ModelError(f"root element is <{local(root)}>, not <sr:Request>", source=source)
-        header = child(root, "Header", source)
-        body_wrapper = child(root, "Body", source)
-        assert header is not None and body_wrapper is not None
+        version, header, body = envelope(root, "Request", source)
         rid = child(header, "RequestID", source)
         cv_el = child(header, "CommandVariant", source)
         sr_el = child(header, "ServiceReference", source)
@@ -94,25 +90,15 @@ class Request:
                 source=source,
                 line=sourceline(cv_el),
             ) from None
-        bodies = [c for c in body_wrapper if isinstance(c.tag, str)]
-        if len(bodies) != 1:
-            raise ModelError(
-                f"<sr:Body> must hold exactly one element, has {len(bodies)}",
-                source=source,
-                line=sourceline(body_wrapper),
-            )
         first = header.find(f"{{{SR}}}FirstInSequence")
         preceding = header.find(f"{{{SR}}}PrecedingServiceRequestID")
-        version = root.get("schemaVersion")
-        if version is None:
-            raise ModelError("<sr:Request> has no schemaVersion attribute", source=source)
         return cls(
-            schema_version=version.strip(),
+            schema_version=version,
             request_id=request_id(rid, source),
             command_variant=cv,
             service_reference=text_of(sr_el),
             srv=text_of(srv_el),
-            body=bodies[0],
+            body=body,
             first_in_sequence=None if first is None else text_of(first) in ("true", "1"),
             preceding_request_id=None if preceding is None else request_id(preceding, source),
             signature=root.find(f"{{{DS}}}Signature"),

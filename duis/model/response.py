@@ -23,7 +23,7 @@ from lxml import etree
 
 from duis._exceptions import ModelError
 from duis.ids import EUI64, RequestID
-from duis.model._common import DS, SR, child, local, request_id, text_of
+from duis.model._common import DS, SR, child, envelope, local, request_id, text_of
 from duis.xml import sourceline
 
 __all__ = [
@@ -474,33 +474,19 @@ class Response:
     @classmethod
     def from_tree(cls, root: etree._Element, source: str = "<response>") -> Response:
         """Read a response; raises :class:`ModelError` when a needed part is missing."""
-        if root.tag != f"{{{SR}}}Response":
-            raise ModelError(f"root element is <{local(root)}>, not <sr:Response>", source=source)
-        header = child(root, "Header", source)
-        body_wrapper = child(root, "Body", source)
-        assert header is not None and body_wrapper is not None
+        version, header, body = envelope(root, "Response", source)
         code = child(header, "ResponseCode", source)
         when = child(header, "ResponseDateTime", source)
         assert code is not None and when is not None
-        bodies = [c for c in body_wrapper if isinstance(c.tag, str)]
-        if len(bodies) != 1:
-            raise ModelError(
-                f"<sr:Body> must hold exactly one element, has {len(bodies)}",
-                source=source,
-                line=sourceline(body_wrapper),
-            )
         rid = header.find(f"{{{SR}}}RequestID")
         resp_id = header.find(f"{{{SR}}}ResponseID")
-        version = root.get("schemaVersion")
-        if version is None:
-            raise ModelError("<sr:Response> has no schemaVersion attribute", source=source)
         response = cls(
-            schema_version=version.strip(),
+            schema_version=version,
             request_id=None if rid is None else request_id(rid, source),
             response_id=None if resp_id is None else request_id(resp_id, source),
             response_code=text_of(code),
             response_datetime=text_of(when),
-            body=bodies[0],
+            body=body,
             signature=root.find(f"{{{DS}}}Signature"),
             source=source,
         )
