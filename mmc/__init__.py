@@ -17,11 +17,12 @@ from mmc._codes import (
     response_code,
     response_codes,
 )
-from mmc._document import GBCSData, GBCSResponse, MMCBodyKind, parse
+from mmc._document import GBCS_RESPONSE, GBCSData, GBCSResponse, MMCBodyKind, parse
 from mmc._mapping import RULES, check_response_element, expected_element, srvs_for_element
-from mmc._validate import validate
+from mmc._validate import validate, validate_gbcs_tree
 
 __all__ = [
+    "GBCS_RESPONSE",
     "RULES",
     "Basis",
     "Category",
@@ -40,4 +41,5 @@ __all__ = [
     "response_codes",
     "srvs_for_element",
     "validate",
+    "validate_gbcs_tree",
 ]

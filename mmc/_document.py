@@ -26,6 +26,7 @@ from duis.xml import parse as parse_xml
 
 __all__ = ["GBCSData", "GBCSResponse", "MMCBodyKind", "parse"]
 
+#: Clark name of the MMC output root element.
 GBCS_RESPONSE = f"{{{RA}}}GBCSResponse"
 
 

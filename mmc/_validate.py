@@ -7,6 +7,8 @@ output answers. :func:`validate` adds that check, with the SRV from the caller.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from duis.config import Config
 from duis.report import Report, Severity
 from duis.schemas import SchemaRegistry
@@ -15,7 +17,7 @@ from duis.xml import DEFAULT_MAX_BYTES, XInput, sourceline
 from mmc._document import GBCS_RESPONSE
 from mmc._mapping import check_response_element
 
-__all__ = ["validate"]
+__all__ = ["validate", "validate_gbcs_tree"]
 
 
 def validate(
@@ -46,7 +48,19 @@ def validate(
             line=sourceline(root),
         )
         return report
-    report = validate_tree(tree, schemas=schemas, config=config, source=name)
+    return validate_gbcs_tree(tree, srv=srv, schemas=schemas, config=config, source=name)
+
+
+def validate_gbcs_tree(
+    tree: etree._ElementTree,
+    *,
+    srv: str | None = None,
+    schemas: SchemaRegistry | None = None,
+    config: Config | None = None,
+    source: str = "<input>",
+) -> Report:
+    """:func:`validate` for a GBCSResponse tree already parsed by :func:`duis.xml.parse`."""
+    report = validate_tree(tree, schemas=schemas, config=config, source=source)
     for message in check_response_element(tree, srv):
         if config is not None:
             graded = config.grade(message)

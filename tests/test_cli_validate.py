@@ -139,3 +139,22 @@ def test_request_option_needs_a_readable_request(tmp_path: Path) -> None:
     assert code == 2 and "no such file" in err
     code, _, err = run("--request", response, response)
     assert code == 2 and "not a request" in err
+
+
+MMC = Path(__file__).resolve().parents[1] / "examples" / "mmc"
+
+
+def test_mmc_output_gets_the_mapping_check() -> None:
+    code, out, _ = run(str(MMC / "read-firmware-version.xml"))
+    assert code == 0, out
+    code, out, _ = run(str(MMC / "wrong-element" / "firmware-srv-with-registers.xml"))
+    assert code == 1 and "[mmc.element-mismatch]" in out
+
+
+def test_request_option_gives_mmc_output_its_srv() -> None:
+    registers = str(EXAMPLES / "valid" / "4.1.1-read-instantaneous-import-registers.xml")
+    code, out, _ = run("--request", registers, str(MMC / "read-firmware-version.xml"))
+    assert code == 1 and "[mmc.element-mismatch]" in out
+    gas = str(MMC / "read-instantaneous-import-registers-gas.xml")
+    code, out, _ = run("--request", registers, gas)
+    assert code == 0, out

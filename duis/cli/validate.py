@@ -18,8 +18,9 @@ from duis.model import Request
 from duis.model import parse as parse_message
 from duis.report import Report, Severity
 from duis.schemas import SchemaRegistry
-from duis.validate import validate as validate_document
+from duis.validate import parse_or_report, validate_tree
 from duis.xml import DEFAULT_MAX_BYTES
+from mmc import GBCS_RESPONSE, validate_gbcs_tree
 
 __all__ = ["validate"]
 
@@ -158,14 +159,21 @@ def _one(
     request: Request | None,
 ) -> Report:
     data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
-    report = validate_document(
-        data,
-        schemas=registry,
-        config=config,
-        source=doc.name,
-        max_bytes=max_bytes,
-        request=request,
-    )
+    tree, name = parse_or_report(data, source=doc.name, max_bytes=max_bytes)
+    if isinstance(tree, Report):
+        report = tree
+    elif tree.getroot().tag == GBCS_RESPONSE:
+        # MMC output: the schema, then whether its ...Rsp element is the one the SRV
+        # (from --request, else the output's own header) produces.
+        report = validate_gbcs_tree(
+            tree,
+            srv=request.srv if request is not None else None,
+            schemas=registry,
+            config=config,
+            source=name,
+        )
+    else:
+        report = validate_tree(tree, schemas=registry, config=config, source=name, request=request)
     if doc.data is not None and not doc.data:
         report.add(Severity.ERROR, "xml.malformed", "standard input was empty")
     return report
