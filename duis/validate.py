@@ -122,15 +122,6 @@ def validate_tree(
     report.schema_version = version
     if report.kind is not Kind.OTHER:
         report.srv = _srv_of(root, report.kind)
-        if version is not None and not is_known(version):
-            report.add(
-                Severity.ERROR,
-                "schema-version.unknown",
-                f"schemaVersion {version!r} is not a DUIS version (known: "
-                f"{', '.join(KNOWN_VERSIONS)}); the XSD accepts any decimal, the DCC does not",
-                line=sourceline(root),
-                path=f"/{_prefixed(root)}/@schemaVersion",
-            )
     elif tag != _GBCS_RESPONSE:
         report.add(
             Severity.ERROR,
@@ -139,6 +130,16 @@ def validate_tree(
             line=sourceline(root),
         )
         return _graded(report, cfg)
+    # MMC output carries the same schemaVersion as the DUIS release it belongs to.
+    if version is not None and not is_known(version):
+        report.add(
+            Severity.ERROR,
+            "schema-version.unknown",
+            f"schemaVersion {version!r} is not a DUIS version (known: "
+            f"{', '.join(KNOWN_VERSIONS)}); the XSD accepts any decimal, the DCC does not",
+            line=sourceline(root),
+            path=f"/{_prefixed(root)}/@schemaVersion",
+        )
     bundle, why_none = registry.select(version)
     if bundle is None:
         report.add(

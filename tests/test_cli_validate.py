@@ -158,3 +158,9 @@ def test_request_option_gives_mmc_output_its_srv() -> None:
     gas = str(MMC / "read-instantaneous-import-registers-gas.xml")
     code, out, _ = run("--request", registers, gas)
     assert code == 0, out
+
+
+def test_mmc_output_with_unknown_schema_version() -> None:
+    text = (MMC / "read-firmware-version.xml").read_bytes().replace(b'"5.4"', b'"7.7"', 1)
+    code, out, _ = run("-", stdin=text)
+    assert code == 1 and "[schema-version.unknown]" in out
