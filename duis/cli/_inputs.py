@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Document", "expand"]
+import click
+
+__all__ = ["Document", "Inputs", "expand"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,24 @@ def expand(paths: tuple[str, ...], *, stdin_limit: int) -> Iterator[Document | O
             yield Document(raw, path)
         else:
             yield FileNotFoundError(2, "no such file or folder", raw)
+
+
+class Inputs:
+    """The documents behind a command's PATH arguments, for one pass.
+
+    A path that does not exist is reported on stderr as it is met and remembered in
+    :attr:`missing`, so every command can carry on with the rest and still exit 2.
+    """
+
+    def __init__(self, paths: tuple[str, ...], *, stdin_limit: int) -> None:
+        self._paths = paths
+        self._stdin_limit = stdin_limit
+        self.missing = False
+
+    def __iter__(self) -> Iterator[Document]:
+        for doc in expand(self._paths, stdin_limit=self._stdin_limit):
+            if isinstance(doc, OSError):
+                click.echo(f"{doc.filename}: error: {doc.strerror}", err=True)
+                self.missing = True
+                continue
+            yield doc

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._inputs import expand
+from duis.cli._inputs import Inputs
 from duis.cli._setup import registry_from
 from duis.xml import DEFAULT_MAX_BYTES
 from duis.xml import parse as parse_xml
@@ -118,12 +118,9 @@ def inspect(
 
     registry = None if no_body else registry_from(schema_dirs)
     summaries: list[dict[str, Any]] = []
-    unreadable = missing = False
-    for doc in expand(paths, stdin_limit=max_bytes):
-        if isinstance(doc, OSError):
-            click.echo(f"{doc.filename}: error: {doc.strerror}", err=True)
-            missing = True
-            continue
+    unreadable = False
+    inputs = Inputs(paths, stdin_limit=max_bytes)
+    for doc in inputs:
         try:
             data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
             tree = parse_xml(data, source=doc.name, max_bytes=max_bytes)
@@ -148,6 +145,6 @@ def inspect(
     if fmt == "json":
         json.dump(summaries, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if missing:
+    if inputs.missing:
         sys.exit(2)
     sys.exit(1 if unreadable else 0)

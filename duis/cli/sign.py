@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import DuisError, InputError
-from duis.cli._inputs import expand
+from duis.cli._inputs import Inputs
 from duis.cli._render import FORMATS, render
 from duis.cli._setup import fail_setup
 from duis.cli.verify import error_report, load_keystore, parse_at, parse_eui
@@ -113,7 +113,8 @@ def sign(
         except DuisError as exc:
             fail_setup(exc)
 
-    docs = list(expand(paths, stdin_limit=DEFAULT_MAX_BYTES))
+    inputs = Inputs(paths, stdin_limit=DEFAULT_MAX_BYTES)
+    docs = list(inputs)
     if len(docs) > 1 and not in_place and (output is None or output == "-"):
         raise click.UsageError("several inputs: give -o FOLDER or --in-place")
     out_dir = Path(output) if output and len(docs) > 1 else None
@@ -124,10 +125,6 @@ def sign(
     reports: list[Report] = []
     setup_failed = False
     for doc in docs:
-        if isinstance(doc, OSError):
-            click.echo(f"{doc.filename}: error: {doc.strerror}", err=True)
-            setup_failed = True
-            continue
         if in_place and doc.path is None:
             raise click.UsageError("--in-place cannot be used with stdin")
         try:
@@ -183,6 +180,6 @@ def sign(
         )
         reports.append(report)
     render(reports, fmt, sys.stderr if to_stdout else sys.stdout, verbose=True)
-    if setup_failed:
+    if setup_failed or inputs.missing:
         sys.exit(2)
     sys.exit(0 if all(r.valid for r in reports) else 1)

@@ -9,7 +9,7 @@ import click
 
 from duis._exceptions import ConfigError, DuisError
 from duis.catalogue import UserRole
-from duis.cli._inputs import Document, expand
+from duis.cli._inputs import Document, Inputs
 from duis.cli._render import FORMATS, render
 from duis.cli._setup import fail_setup, registry_from
 from duis.config import Config
@@ -124,18 +124,15 @@ def validate(
     request = _load_request(request_file, max_bytes) if request_file is not None else None
     reports: list[Report] = []
     setup_failed = False
-    for doc in expand(paths, stdin_limit=max_bytes):
-        if isinstance(doc, OSError):
-            click.echo(f"{doc.filename}: error: {doc.strerror}", err=True)
-            setup_failed = True
-            continue
+    inputs = Inputs(paths, stdin_limit=max_bytes)
+    for doc in inputs:
         try:
             reports.append(_one(doc, registry, config, max_bytes, request))
         except DuisError as exc:
             click.echo(f"{exc}", err=True)
             setup_failed = True
     render(reports, fmt, sys.stdout, verbose=verbose)
-    if setup_failed:
+    if setup_failed or inputs.missing:
         sys.exit(2)
     sys.exit(0 if all(r.valid for r in reports) else 1)
 

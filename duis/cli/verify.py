@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import DuisError, InputError
-from duis.cli._inputs import Document, expand
+from duis.cli._inputs import Document, Inputs
 from duis.cli._render import FORMATS, render
 from duis.cli._setup import fail_setup
 from duis.ids import EUI64, RequestID
@@ -169,11 +169,8 @@ def verify(
             fail_setup(exc)
     reports: list[Report] = []
     setup_failed = False
-    for doc in expand(paths, stdin_limit=DEFAULT_MAX_BYTES):
-        if isinstance(doc, OSError):
-            click.echo(f"{doc.filename}: error: {doc.strerror}", err=True)
-            setup_failed = True
-            continue
+    inputs = Inputs(paths, stdin_limit=DEFAULT_MAX_BYTES)
+    for doc in inputs:
         try:
             reports.append(
                 _one(
@@ -194,7 +191,7 @@ def verify(
         except DuisError as exc:  # counter store failing mid-run
             fail_setup(exc)
     render(reports, fmt, sys.stdout, verbose=verbose)
-    if setup_failed:
+    if setup_failed or inputs.missing:
         sys.exit(2)
     sys.exit(0 if all(r.valid for r in reports) else 1)
 
