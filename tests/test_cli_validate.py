@@ -164,3 +164,32 @@ def test_mmc_output_with_unknown_schema_version() -> None:
     text = (MMC / "read-firmware-version.xml").read_bytes().replace(b'"5.4"', b'"7.7"', 1)
     code, out, _ = run("-", stdin=text)
     assert code == 1 and "[schema-version.unknown]" in out
+
+
+PKI = Path(__file__).resolve().parents[1] / "examples" / "pki"
+
+
+def test_keystore_verifies_signed_responses_for_correlation(tmp_path: Path) -> None:
+    import signing
+
+    keystore = signing.Keystore.from_dir(PKI)
+    signed = signing.sign(RESPONSES / "read-firmware-version.xml", keystore=keystore).xml
+    response = tmp_path / "signed.xml"
+    response.write_bytes(signed)
+    request = str(RESPONSES / "read-firmware-version.request.xml")
+
+    code, out, _ = run("-v", "--request", request, str(response))
+    assert code == 0 and "[correlate.signer-unverified]" in out
+    code, out, _ = run("-v", "--request", request, "--keystore", str(PKI), str(response))
+    assert code == 0 and "[signature.valid]" in out and "signer-unverified" not in out
+
+    response.write_bytes(
+        signed.replace(b"11.2</sr:ServiceReferenceVariant>", b"11.2 </sr:ServiceReferenceVariant>")
+    )
+    code, out, _ = run("--request", request, "--keystore", str(PKI), str(response))
+    assert code == 1 and "[signature.digest-mismatch]" in out
+
+
+def test_keystore_that_will_not_load_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("--keystore", str(tmp_path / "absent"), str(GOOD))
+    assert code == 2 and "keystore" in err

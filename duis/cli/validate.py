@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from duis._exceptions import ConfigError, DuisError
+from duis._exceptions import ConfigError, DuisError, InputError
 from duis.catalogue import UserRole
 from duis.cli._inputs import Document, Inputs
 from duis.cli._render import FORMATS, render
 from duis.cli._setup import fail_setup, registry_from
 from duis.config import Config
 from duis.configfile import apply_options, load_config
+from duis.ids import EUI64
 from duis.model import Request
 from duis.model import parse as parse_message
-from duis.report import Report, Severity
+from duis.report import Message, Report, Severity
 from duis.schemas import SchemaRegistry
 from duis.validate import parse_or_report, validate_tree
 from duis.xml import DEFAULT_MAX_BYTES
@@ -78,6 +80,16 @@ __all__ = ["validate"]
     help="The request the responses answer: each response is also checked against it "
     "(RequestID, ResponseID, SRV, content for the CommandVariant).",
 )
+@click.option(
+    "--keystore",
+    "keystore_dir",
+    metavar="DIR",
+    help="Also verify signed messages with these certificates; with --request, a signed "
+    "response must then be the DCC's (correlate.signer).",
+)
+@click.option(
+    "--at", "at_text", metavar="TIME", help="With --keystore: check certificates at this time."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also show notes (info findings).")
 @click.option(
     "--max-bytes",
@@ -98,6 +110,8 @@ def validate(
     ignore: tuple[str, ...],
     severity: tuple[str, ...],
     request_file: Path | None,
+    keystore_dir: str | None,
+    at_text: str | None,
     verbose: bool,
     max_bytes: int,
 ) -> None:
@@ -122,12 +136,17 @@ def validate(
         fail_setup(exc)
     registry = registry_from(tuple(str(d) for d in config.schema_dirs))
     request = _load_request(request_file, max_bytes) if request_file is not None else None
+    checker = None
+    if keystore_dir is not None:
+        from duis.cli.verify import parse_at
+
+        checker = _SignatureCheck(keystore_dir, parse_at(at_text), config)
     reports: list[Report] = []
     setup_failed = False
     inputs = Inputs(paths, stdin_limit=max_bytes)
     for doc in inputs:
         try:
-            reports.append(_one(doc, registry, config, max_bytes, request))
+            reports.append(_one(doc, registry, config, max_bytes, request, checker))
         except DuisError as exc:
             click.echo(f"{exc}", err=True)
             setup_failed = True
@@ -154,6 +173,7 @@ def _one(
     config: Config,
     max_bytes: int,
     request: Request | None,
+    checker: _SignatureCheck | None,
 ) -> Report:
     data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
     tree, name = parse_or_report(data, source=doc.name, max_bytes=max_bytes)
@@ -170,7 +190,54 @@ def _one(
             source=name,
         )
     else:
-        report = validate_tree(tree, schemas=registry, config=config, source=name, request=request)
+        signer: EUI64 | None = None
+        findings: list[Message] = []
+        if checker is not None and tree.getroot().find(_SIGNATURE) is not None:
+            signer, findings = checker.check(data, name)
+        report = validate_tree(
+            tree, schemas=registry, config=config, source=name, request=request, signer=signer
+        )
+        for message in findings:
+            graded = config.grade(message)
+            if graded is not None:
+                report.messages.append(graded)
     if doc.data is not None and not doc.data:
         report.add(Severity.ERROR, "xml.malformed", "standard input was empty")
     return report
+
+
+_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+
+class _SignatureCheck:
+    """``--keystore``: verify a signed message, so its signer is known, not assumed."""
+
+    def __init__(self, folder: str, at: datetime | None, config: Config) -> None:
+        # Imported here: plain validation never pays for loading the signing code.
+        from duis.cli.verify import load_keystore
+
+        self.keystore = load_keystore(folder)
+        self.at = at
+        self.config = config
+
+    def check(self, data: bytes | Path, name: str) -> tuple[EUI64 | None, list[Message]]:
+        """The verified signer's EUI-64, or None and the finding that says why not."""
+        from signing import verify as verify_message
+
+        try:
+            result = verify_message(
+                data,
+                self.keystore,
+                at=self.at,
+                require_signature=False,
+                dcc_eui=self.config.dcc_eui,
+                source=name,
+            )
+        except InputError:
+            raise
+        except DuisError as exc:
+            return None, [Message(Severity.ERROR, exc.rule, exc.message, exc.line)]
+        if result.signer is None or result.signer.eui is None:
+            return None, []
+        notes = [Message(Severity.INFO, "signature.valid", f"signed by {result.signer.describe()}")]
+        return result.signer.eui, notes
