@@ -305,8 +305,13 @@ def load_certificates(
         else:
             certs = [x509.load_der_x509_certificate(raw)]
     except (ValueError, UnsupportedAlgorithm) as exc:
+        # cryptography's parse errors are debug dumps of its ASN.1 parser; keep the
+        # first clause, which says what was wrong, and say what to do.
+        detail = str(exc).split(" {", 1)[0].split(":", 1)[0].strip()
         raise CertificateError(
-            f"not a readable X.509 certificate (PEM or DER): {exc}", source=name
+            f"not a readable X.509 certificate (PEM or DER): {detail}; give a certificate "
+            "file (.pem/.cer/.der), not a key or a request",
+            source=name,
         ) from None
     return [OrgCertificate.from_x509(c, source=name) for c in certs]
 

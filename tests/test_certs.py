@@ -154,3 +154,13 @@ def test_keystore_indexes(tmp_path: Path) -> None:
     assert [c.role for c in ks.find(USER)] == [RemotePartyRole.XML_SIGN]
     with pytest.raises(NoCredentialsError):
         ks.credentials_for(DCC)
+
+
+def test_unreadable_certificate_message_is_for_people(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    with pytest.raises(CertificateError) as info:
+        load_certificates(bad)
+    text = str(info.value)
+    assert "ParseError" not in text and "{" not in text
+    assert "not a key" in text and str(bad) in text
