@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
     "XInput",
+    "element_text",
     "parse",
     "read_input",
     "sourceline",
@@ -201,6 +202,22 @@ def _check_tree(root: etree._Element, name: str, max_depth: int) -> None:
                     source=name,
                     line=_sourceline(el),
                 )
+
+
+def element_text(el: etree._Element) -> str:
+    """The element's own character data as an XSD validator sees it.
+
+    ``el.text`` stops at the first comment or processing instruction, so
+    ``<SRV>8.1<!---->1</SRV>`` reads as ``8.1`` while the XSD (and the DCC) see ``8.11``.
+    Every reader of a simple value (rules, model, signer) goes through here so that
+    all of them judge the same text: the element's text plus the tails of its comment
+    and PI children. Tails of element children are included too (they are the
+    whitespace between children in element-only content).
+    """
+    text = el.text or ""
+    if len(el) == 0:
+        return text
+    return text + "".join(child.tail or "" for child in el)
 
 
 def sourceline(el: etree._Element) -> int | None:
