@@ -10,7 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from duis.config import Config
-from duis.report import Report, Severity
+from duis.report import Report
 from duis.schemas import SchemaRegistry
 from duis.validate import parse_or_report, validate_tree
 from duis.xml import DEFAULT_MAX_BYTES, XInput, sourceline
@@ -41,8 +41,7 @@ def validate(
     root = tree.getroot()
     if root.tag != GBCS_RESPONSE:
         report = Report(name)
-        report.add(
-            Severity.ERROR,
+        report.emit(
             "mmc.not-mmc",
             f"root element is {root.tag!r}, not an MMC ra:GBCSResponse",
             line=sourceline(root),
