@@ -19,12 +19,13 @@ from duis import catalogue
 from duis.catalogue import SRV, UserRole
 from duis.config import Config
 from duis.ids import EUI64
+from duis.namespaces import SR
 from duis.report import Report
 from duis.xml import sourceline
 
 __all__ = ["check_request"]
 
-_NS = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
+_NS = "{" + SR + "}"
 _HEADER = _NS + "Header"
 _BODY = _NS + "Body"
 _REQUEST_ID = _NS + "RequestID"

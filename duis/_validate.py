@@ -18,9 +18,9 @@ from duis._exceptions import ModelError, XMLError
 from duis.config import Config
 from duis.correlate import correlate
 from duis.ids import EUI64
-from duis.model._common import RA, SR
 from duis.model.request import Request
 from duis.model.response import Response
+from duis.namespaces import PREFIXES, RA, SR
 from duis.report import Kind, Report
 from duis.rules import check_request
 from duis.schemas import RegistryLike, SchemaBundle, as_registry
@@ -238,4 +238,4 @@ def _note_unchecked(root: etree._Element, report: Report, bundle: SchemaBundle) 
         stack.extend(reversed(children))
 
 
-_PREFIX = {SR: "sr", RA: "ra"}
+_PREFIX = {SR: PREFIXES[SR], RA: PREFIXES[RA]}
