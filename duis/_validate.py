@@ -18,6 +18,7 @@ from duis._exceptions import ModelError, XMLError
 from duis.config import Config
 from duis.correlate import correlate
 from duis.ids import EUI64
+from duis.kinds import DocumentKind, document_kind
 from duis.model.request import Request
 from duis.model.response import Response
 from duis.namespaces import PREFIXES, RA, SR
@@ -29,13 +30,10 @@ from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, read_input, sourceline
 
 __all__ = ["parse_or_report", "validate", "validate_tree"]
 
-_REQUEST = f"{{{SR}}}Request"
-_RESPONSE = f"{{{SR}}}Response"
 _HEADER = f"{{{SR}}}Header"
 _BODY = f"{{{SR}}}Body"
 _SRV = f"{{{SR}}}ServiceReferenceVariant"
 _RESPONSE_MESSAGE = f"{{{SR}}}ResponseMessage"
-_GBCS_RESPONSE = f"{{{RA}}}GBCSResponse"
 _DEFAULT_CONFIG = Config()
 
 
@@ -101,16 +99,13 @@ def validate_tree(
     registry = as_registry(schemas) if schemas is not None else cfg.registry()
     root = tree.getroot()
     report = Report(source)
-    tag = root.tag
-    if tag == _REQUEST:
-        report.kind = Kind.REQUEST
-    elif tag == _RESPONSE:
-        report.kind = Kind.RESPONSE
+    kind = document_kind(root)
+    report.kind = kind.report_kind
     version = root.get("schemaVersion")
     report.schema_version = version
     if report.kind is not Kind.OTHER:
         report.srv = _srv_of(root, report.kind)
-    elif tag != _GBCS_RESPONSE:
+    elif kind is not DocumentKind.MMC:
         report.emit(
             "kind.unknown",
             f"root element {_prefixed(root)!r} is not a DUIS Request, Response or MMC GBCSResponse",

@@ -19,15 +19,13 @@ from lxml import etree
 
 from duis._exceptions import ModelError
 from duis.ids import EUI64
+from duis.kinds import GBCS_RESPONSE
 from duis.model._common import RA, local, text_of
 from duis.model.response import parse_datetime
 from duis.xml import DEFAULT_MAX_BYTES, XInput, sourceline
 from duis.xml import parse as parse_xml
 
 __all__ = ["GBCSData", "GBCSResponse", "MMCBodyKind", "parse"]
-
-#: Clark name of the MMC output root element.
-GBCS_RESPONSE = f"{{{RA}}}GBCSResponse"
 
 
 def _ra(name: str) -> str:

@@ -18,10 +18,11 @@ from lxml import etree
 
 from duis import catalogue
 from duis._ruletable import all_rules
+from duis.kinds import GBCS_RESPONSE
 from duis.model._common import RA, local
 from duis.report import Message
 from duis.xml import sourceline
-from mmc._document import GBCS_RESPONSE, GBCSResponse, MMCBodyKind
+from mmc._document import GBCSResponse, MMCBodyKind
 
 __all__ = ["check_response_element", "expected_element", "srvs_for_element"]
 
