@@ -179,3 +179,6 @@ def test_version_is_single_sourced() -> None:
     assert source == root / "duis" / "__init__.py"
     assert re.search(r'^__version__ = "([^"]+)"$', source.read_text("utf-8"), re.M)
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", duis.__version__)
+    # Generators (tools/) stay out of the wheel: they write files only a checkout has.
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["duis", "mmc", "signing"]
