@@ -22,7 +22,7 @@ from duis.model._common import RA, SR
 from duis.model.request import Request
 from duis.model.response import Response
 from duis.report import Kind, Report, Severity
-from duis.rules import check_request
+from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
 from duis.schemas import SchemaBundle, SchemaRegistry, default_registry
 from duis.versions import KNOWN_VERSIONS, is_known
 from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, sourceline
@@ -63,6 +63,7 @@ def validate(
     max_bytes: int = DEFAULT_MAX_BYTES,
     request: Request | None = None,
     signer: EUI64 | None = None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     """Judge one DUIS document (bytes, text, a path or a binary file).
 
@@ -70,12 +71,20 @@ def validate(
     Unsafe or malformed XML gives a report with one ``xml.*`` error, not an exception.
     With ``request``, a response is also checked to answer it (:func:`duis.correlate`);
     ``signer`` is the EUI-64 that verified the response's signature, if one did.
+    ``sequences`` carries alert throttling sequence ids from one message to the next
+    (one per run, files in arrival order) for ``throttle.sequence-back``.
     """
     tree, name = parse_or_report(data, source=source, max_bytes=max_bytes)
     if isinstance(tree, Report):
         return tree
     return validate_tree(
-        tree, schemas=schemas, config=config, source=name, request=request, signer=signer
+        tree,
+        schemas=schemas,
+        config=config,
+        source=name,
+        request=request,
+        signer=signer,
+        sequences=sequences,
     )
 
 
@@ -107,6 +116,7 @@ def validate_tree(
     source: str = "<input>",
     request: Request | None = None,
     signer: EUI64 | None = None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     """:func:`validate` for a tree already produced by :func:`duis.xml.parse`."""
     registry = schemas if schemas is not None else default_registry()
@@ -152,6 +162,10 @@ def validate_tree(
             _note_unchecked(root, report, bundle)
     if report.kind is Kind.REQUEST:
         check_request(root, report, cfg)
+    elif report.kind is Kind.RESPONSE:
+        check_response(root, report, cfg, sequences=sequences)
+    else:
+        check_mmc_alert(root, report, cfg)
     if request is not None:
         _correlate(root, report, request, cfg, signer)
     return _graded(report, cfg)

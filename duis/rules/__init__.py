@@ -9,5 +9,15 @@ from __future__ import annotations
 
 from duis.rules._registry import Rule, all_rules, families, get_rule
 from duis.rules._request import check_request
+from duis.rules._response import AlertSequences, check_mmc_alert, check_response
 
-__all__ = ["Rule", "all_rules", "check_request", "families", "get_rule"]
+__all__ = [
+    "AlertSequences",
+    "Rule",
+    "all_rules",
+    "check_mmc_alert",
+    "check_request",
+    "check_response",
+    "families",
+    "get_rule",
+]

@@ -55,7 +55,7 @@ def rule(id: str, severity: Severity, summary: str, *, example: str) -> Callable
 
 def _all() -> dict[str, Rule]:
     # Importing the checks registers them; done lazily so the registry has no cycle.
-    from duis.rules import _request  # noqa: F401
+    from duis.rules import _request, _response  # noqa: F401
 
     return _RULES
 
