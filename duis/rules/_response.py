@@ -33,6 +33,7 @@ from duis.xml import sourceline
 
 __all__ = [
     "DEVICE_DATED_PATTERNS",
+    "RULE_IDS",
     "AlertSequences",
     "alert_device",
     "check_mmc_alert",
@@ -64,6 +65,19 @@ _COUNT = _SR + "ThrottledAlertCount"
 
 _P_MESSAGE = "/sr:Response/sr:Body/sr:ResponseMessage"
 _P_FUTURE = _P_MESSAGE + "/sr:FutureDatedDeviceAlertMessage"
+
+#: The ids of the rules in this module (tests prove each has a failing case).
+RULE_IDS = frozenset(
+    {
+        "future-dated.pattern",
+        "future-dated.instruction",
+        "future-dated.body-kind",
+        "alert.payload",
+        "dcc-alert.event",
+        "throttle.count-without-id",
+        "throttle.sequence-back",
+    }
+)
 
 #: The catalogue's future-dated response patterns under which the device itself holds
 #: the command and reports each instruction's outcome with alert 8F66 or 8F67.
