@@ -1,5 +1,6 @@
 """duis: build, check, sign and read DCC DUIS messages."""
 
+from duis._describe import describe
 from duis._exceptions import (
     ConfigError,
     DuisError,
@@ -46,6 +47,7 @@ __all__ = [
     "XMLError",
     "XMLLimitError",
     "__version__",
+    "describe",
     "parse",
     "validate",
     "validate_tree",
