@@ -8,7 +8,7 @@ prints messages per second and the peak resident memory after 10,000 and after
 same messages with ``duis.xml.parse``, and prints the ratio. A smaller sample is fed
 with ``durable=True`` (an fsync per message) to show what durability costs.
 
-    python benchmarks/bench_tracker.py [--messages 100000] [--min-rate 500] [--max-growth-mb 25]
+    python benchmarks/bench_tracker.py [--messages 100000] [--min-rate 300] [--max-growth-mb 25]
 
 Exits 1 when the rate is below ``--min-rate`` messages/s or the peak memory grows by
 more than ``--max-growth-mb`` between 10,000 and the last message (a tracker that
@@ -117,7 +117,7 @@ def _parse_floor(n: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
-    parser.add_argument("--min-rate", type=float, default=500.0)
+    parser.add_argument("--min-rate", type=float, default=300.0)
     parser.add_argument("--max-growth-mb", type=float, default=25.0)
     parser.add_argument("--durable-sample", type=int, default=2_000)
     args = parser.parse_args(argv)
