@@ -27,13 +27,11 @@ from lxml import etree
 
 from duis import catalogue
 from duis.config import Config
-from duis.report import Report, Severity
-from duis.rules._registry import rule
+from duis.report import Report
 from duis.xml import sourceline
 
 __all__ = [
     "DEVICE_DATED_PATTERNS",
-    "RULE_IDS",
     "AlertSequences",
     "alert_device",
     "check_mmc_alert",
@@ -65,19 +63,6 @@ _COUNT = _SR + "ThrottledAlertCount"
 
 _P_MESSAGE = "/sr:Response/sr:Body/sr:ResponseMessage"
 _P_FUTURE = _P_MESSAGE + "/sr:FutureDatedDeviceAlertMessage"
-
-#: The ids of the rules in this module (tests prove each has a failing case).
-RULE_IDS = frozenset(
-    {
-        "future-dated.pattern",
-        "future-dated.instruction",
-        "future-dated.body-kind",
-        "alert.payload",
-        "dcc-alert.event",
-        "throttle.count-without-id",
-        "throttle.sequence-back",
-    }
-)
 
 #: The catalogue's future-dated response patterns under which the device itself holds
 #: the command and reports each instruction's outcome with alert 8F66 or 8F67.
@@ -156,15 +141,8 @@ def _uint(el: etree._Element | None) -> int | None:
     return int(text) if text.isdigit() and len(text) < 20 else None
 
 
-def _add(
-    report: Report,
-    severity: Severity,
-    rule_id: str,
-    text: str,
-    el: etree._Element | None,
-    path: str,
-) -> None:
-    report.add(severity, rule_id, text, line=None if el is None else sourceline(el), path=path)
+def _add(report: Report, rule_id: str, text: str, el: etree._Element | None, path: str) -> None:
+    report.emit(rule_id, text, line=None if el is None else sourceline(el), path=path)
 
 
 @dataclass(frozen=True)
@@ -236,8 +214,7 @@ def check_response(
     try:
         _check(root, report, sequences)
     except Exception as exc:  # a bug here must not cost the user the XSD verdict
-        report.add(
-            Severity.WARNING,
+        report.emit(
             "rules.internal-error",
             f"the response rules stopped early ({type(exc).__name__}: {exc}); "
             "please report this with the message",
@@ -267,20 +244,7 @@ def _check(root: etree._Element, report: Report, sequences: AlertSequences | Non
     _throttling(root, body, report, sequences)
 
 
-@rule(
-    "future-dated.pattern",
-    Severity.ERROR,
-    "Alert 8F66/8F67 for an SRV that the device does not future-date",
-    example="a FutureDatedDeviceAlertMessage inside the ResponseMessage of SRV 4.1.1",
-)
 def _future_dated_pattern(report: Report, srv: str, future: etree._Element) -> None:
-    """Alerts 8F66 and 8F67 report that a device ran (or failed to run) a command it
-    held until its execution date-time. DUIS's SRV matrix gives each SRV a
-    future-dated response pattern: "Device" (the device holds the command and
-    alerts), "DSP" (the DCC holds the request and sends it when due; the outcome is
-    an ordinary response), "DSP & Device", or none. Only the Device patterns can
-    produce a FutureDatedDeviceAlertMessage; for any other SRV (4.1.1 is DSP-dated,
-    8.2 is a non-device request) it was filed against the wrong request."""
     row = catalogue.get(srv) if srv else None
     if row is None or row.future_dated in DEVICE_DATED_PATTERNS:
         return
@@ -295,7 +259,6 @@ def _future_dated_pattern(report: Report, srv: str, future: etree._Element) -> N
         )
     _add(
         report,
-        Severity.ERROR,
         "future-dated.pattern",
         f"a future-dated device alert (8F66/8F67) answers SRV {row.srv} ({row.name}), which is "
         f"{why}; only SRVs the device future-dates (pattern Device or DSP & Device) get one",
@@ -304,20 +267,7 @@ def _future_dated_pattern(report: Report, srv: str, future: etree._Element) -> N
     )
 
 
-@rule(
-    "future-dated.instruction",
-    Severity.ERROR,
-    "InstructionNumber not between 1 and TotalCommandInstructions",
-    example="<sr:InstructionNumber>3</sr:InstructionNumber> with "
-    "<sr:TotalCommandInstructions>2</sr:TotalCommandInstructions>",
-)
 def _future_dated_instruction(report: Report, future: etree._Element) -> None:
-    """A future-dated command may hold several activation date-time instructions and
-    the device sends one 8F66/8F67 per instruction (MMC: one per DLMS/COSEM or GBZ
-    instruction, GBCS 9.2.2.6). InstructionNumber counts them from 1 to
-    TotalCommandInstructions; the XSD types both as plain unsignedShort, so 0 of 2,
-    3 of 2 or 1 of 0 pass it, and a tracker waiting for "all instructions" would
-    wait for ever."""
     num_el = _child(future, _INSTRUCTION)
     total_el = _child(future, _TOTAL)
     number, total = _uint(num_el), _uint(total_el)
@@ -334,24 +284,12 @@ def _future_dated_instruction(report: Report, future: etree._Element) -> None:
         el = num_el
     else:
         return
-    _add(report, Severity.ERROR, "future-dated.instruction", text, el, _P_FUTURE)
+    _add(report, "future-dated.instruction", text, el, _P_FUTURE)
 
 
-@rule(
-    "future-dated.body-kind",
-    Severity.ERROR,
-    "Alert 8F66/8F67 sent as a plain DeviceAlertMessage",
-    example="<sr:DeviceAlertMessage><sr:AlertCode>8F66</sr:AlertCode>...",
-)
 def _future_dated_body_kind(report: Report, code: str, el: etree._Element | None) -> None:
-    """Since CR1233 the DCC delivers the outcome of a future-dated instruction as a
-    FutureDatedDeviceAlertMessage inside a ResponseMessage that names the SRV (and
-    carries the request's RequestID), with the instruction's number. An 8F66 or 8F67
-    in a plain DeviceAlertMessage has neither, so nothing ties it to the command it
-    reports on."""
     _add(
         report,
-        Severity.ERROR,
         "future-dated.body-kind",
         f"alert {code} (outcome of a future-dated command) must arrive as a "
         "FutureDatedDeviceAlertMessage in a ResponseMessage naming the SRV, not as a "
@@ -361,20 +299,7 @@ def _future_dated_body_kind(report: Report, code: str, el: etree._Element | None
     )
 
 
-@rule(
-    "alert.payload",
-    Severity.ERROR,
-    "MMC device alert whose payload element is not one its alert code returns",
-    example="GBCSHexAlertCode 8F35 with a LimitAPCLevelCommandProcessedDeviceAlert payload",
-)
 def _device_alert_payload(report: Report, code: str, payload: etree._Element) -> None:
-    """MMC's DeviceAlertContent may carry one Payload element, a choice of nine, and
-    the MMC schema says which alert returns each: the outage/restoration times for
-    8F35-8F3C, the APC level elements for 8F86 and 8F87, the auxiliary controller's
-    state for 8F88, the firmware image hash for 8F1C/8F72, the future-dated outcome
-    for 8F66/8F67, and so on. The choice itself is free, so an outage alert with an
-    APC payload is schema-valid; a program that dispatches on the code then reads the
-    wrong fields."""
     name = _local(payload)
     table = _payload_table()[0]
     allowed = table.get(name)
@@ -388,7 +313,6 @@ def _device_alert_payload(report: Report, code: str, payload: etree._Element) ->
     )
     _add(
         report,
-        Severity.ERROR,
         "alert.payload",
         f"the payload <{name}> is returned by alert {'/'.join(sorted(allowed))} only, but the "
         f"alert code is {code}{also}",
@@ -398,18 +322,7 @@ def _device_alert_payload(report: Report, code: str, payload: etree._Element) ->
     )
 
 
-@rule(
-    "dcc-alert.event",
-    Severity.ERROR,
-    "DCC alert whose event element is not the one its DCCAlertCode carries",
-    example="<sr:DCCAlertCode>AD1</sr:DCCAlertCode> with an UpdateHANDeviceLogResult event",
-)
 def _dcc_alert_event(report: Report, body: etree._Element) -> None:
-    """A DCCAlertMessage's DCCAlert is a free choice of two dozen event elements
-    whatever the DCCAlertCode says. Where this project knows which event a code
-    carries (AD1, the Communications Hub's power outage, carries PowerOutageEvent;
-    N24, the result of an Update HAN Device Log, carries UpdateHANDeviceLogResult),
-    an alert whose code and event disagree is refused; other codes are not checked."""
     code_el = _child(body, _DCC_ALERT_CODE)
     event = _first_element(_child(body, _DCC_ALERT_WRAPPER))
     code = _text(code_el)
@@ -427,7 +340,6 @@ def _dcc_alert_event(report: Report, body: etree._Element) -> None:
         return
     _add(
         report,
-        Severity.ERROR,
         "dcc-alert.event",
         text,
         event,
@@ -454,24 +366,11 @@ def _throttling(
                 _throttle_sequence_back(report, body, device, seq, earlier, seq_el)
 
 
-@rule(
-    "throttle.count-without-id",
-    Severity.ERROR,
-    "ThrottledAlertCount without ThrottledAlertSequenceId",
-    example="<sr:ThrottledAlertCount>12</sr:ThrottledAlertCount> and no ThrottledAlertSequenceId",
-)
 def _throttle_count_without_id(
     report: Report, body: etree._Element, count_el: etree._Element
 ) -> None:
-    """Alert-storm protection (SECMP0062) lets the DCC hold back repeated alerts; the
-    alert that gets through says how many were held back (ThrottledAlertCount) and
-    where it stands in the device's throttled sequence (ThrottledAlertSequenceId).
-    The XSD makes both optional and independent, but a count without its sequence id
-    cannot be placed: nobody can tell which run of alerts it summarises or whether
-    one was missed."""
     _add(
         report,
-        Severity.ERROR,
         "throttle.count-without-id",
         f"ThrottledAlertCount {_text(count_el)} has no ThrottledAlertSequenceId: the count "
         "cannot be tied to a run of throttled alerts",
@@ -480,12 +379,6 @@ def _throttle_count_without_id(
     )
 
 
-@rule(
-    "throttle.sequence-back",
-    Severity.WARNING,
-    "ThrottledAlertSequenceId lower than an earlier one from the same device",
-    example="alert files of one device with sequence ids 7 then 5, in one validate run",
-)
 def _throttle_sequence_back(
     report: Report,
     body: etree._Element,
@@ -494,15 +387,9 @@ def _throttle_sequence_back(
     earlier: _Seen,
     seq_el: etree._Element | None,
 ) -> None:
-    """Within one device's alerts the ThrottledAlertSequenceId rises; one lower than
-    an earlier alert's means the alerts were read out of order or one was replayed,
-    and counting lost alerts from the gaps would go wrong. This needs more than one
-    message: ``duis validate`` keeps the last id per device for one run (files in the
-    order given) and the tracker keeps them for good."""
     where = earlier.source + (f":{earlier.line}" if earlier.line else "")
     _add(
         report,
-        Severity.WARNING,
         "throttle.sequence-back",
         f"ThrottledAlertSequenceId {seq} of device {device} is below {earlier.sequence_id}, "
         f"seen earlier in {where}: out of order or replayed",
@@ -526,8 +413,7 @@ def check_mmc_alert(root: etree._Element, report: Report, config: Config) -> Non
         if payload is not None and code:
             _device_alert_payload(report, code, payload)
     except Exception as exc:
-        report.add(
-            Severity.WARNING,
+        report.emit(
             "rules.internal-error",
             f"the alert rules stopped early ({type(exc).__name__}: {exc}); "
             "please report this with the message",
