@@ -35,6 +35,7 @@ from lxml import etree
 
 from duis import catalogue
 from duis._exceptions import DuisError
+from duis.alerts import alert_device
 from duis.codes import response_code
 from duis.ids import RequestID
 from duis.model import from_tree
@@ -48,7 +49,7 @@ from duis.model.response import (
     SMETS1Response,
     parse_datetime,
 )
-from duis.rules._response import DEVICE_DATED_PATTERNS, alert_device
+from duis.rules._response import DEVICE_DATED_PATTERNS
 from duis.xml import DEFAULT_MAX_BYTES, XInput, parse
 
 __all__ = [

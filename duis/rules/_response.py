@@ -19,13 +19,14 @@ state for good).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
 from lxml import etree
 
 from duis import catalogue
+from duis.alerts import alert_device, summarize
 from duis.config import Config
 from duis.report import Report
 from duis.xml import sourceline
@@ -33,7 +34,6 @@ from duis.xml import sourceline
 __all__ = [
     "DEVICE_DATED_PATTERNS",
     "AlertSequences",
-    "alert_device",
     "check_mmc_alert",
     "check_response",
     "dcc_alert_elements",
@@ -68,15 +68,6 @@ _P_FUTURE = _P_MESSAGE + "/sr:FutureDatedDeviceAlertMessage"
 #: the command and reports each instruction's outcome with alert 8F66 or 8F67.
 DEVICE_DATED_PATTERNS = frozenset({"Device", "DSP & Device"})
 _FUTURE_CODES = frozenset({"8F66", "8F67"})
-
-#: Where a DCC alert's event names the device it is about, in DUIS's element names.
-_DEVICE_FIELDS = (
-    "DeviceID",
-    "CommsHubDeviceID",
-    "PPMIDDeviceID",
-    "DeviceIDToSuspend",
-    "CHFDeviceID",
-)
 
 
 @lru_cache(maxsize=1)
@@ -172,36 +163,6 @@ class AlertSequences:
         return None
 
 
-def alert_device(root: etree._Element) -> str | None:
-    """The device an alert (or SMETS1 response) is about, as written, or None.
-
-    A device alert's ResponseID runs from the device to the User; a DCC alert names
-    the device inside its event; a SMETS1 response's RequestID targets it.
-    """
-    header = _child(root, _HEADER)
-    body = _first_element(_child(root, _BODY))
-    if body is None:
-        return None
-    if body.tag == _DCC_ALERT:
-        event = _first_element(_child(body, _DCC_ALERT_WRAPPER))
-        if event is not None:
-            for name in _DEVICE_FIELDS:
-                found = next(
-                    (el for el in event.iter(_SR + name) if _text(el)),
-                    None,
-                )
-                if found is not None:
-                    return _text(found).upper()
-        return None
-    rid = _text(_child(header, _RESPONSE_ID))
-    if rid.count(":") == 2:
-        return rid.split(":")[0].upper()
-    req = _text(_child(header, _REQUEST_ID))
-    if req.count(":") == 2:
-        return req.split(":")[1].upper()
-    return None
-
-
 def check_response(
     root: etree._Element,
     report: Report,
@@ -209,10 +170,23 @@ def check_response(
     *,
     sequences: AlertSequences | None = None,
 ) -> None:
-    """Append the findings of every response rule to ``report``; never raises for a tree."""
+    """Append the findings of every response rule to ``report``; never raises for a tree.
+
+    A finding about an alert ends by naming the alert, its device and its throttling
+    state, so the line alone says what it is about.
+    """
     del config  # the response rules have no settings yet; the signature matches the others
     try:
+        before = len(report.messages)
         _check(root, report, sequences)
+        if len(report.messages) > before:
+            alert = summarize(root)
+            if alert is not None:
+                about = alert.describe()
+                report.messages[before:] = [
+                    replace(m, text=f"{m.text} (concerning {about})")
+                    for m in report.messages[before:]
+                ]
     except Exception as exc:  # a bug here must not cost the user the XSD verdict
         report.emit(
             "rules.internal-error",
