@@ -6,12 +6,6 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
-import duis
-from duis.alerts import summarize
-from duis.cli import cli
-from duis.xml import parse
-
 from test_response_rules import (
     DCC_ALERT,
     DCC_CODE,
@@ -22,6 +16,11 @@ from test_response_rules import (
     crafted,
     set_text,
 )
+
+import duis
+from duis.alerts import summarize
+from duis.cli import cli
+from duis.xml import parse
 
 METER = "00-DB-12-34-56-78-90-A2"  # the ResponseID's originator in device-alert.xml
 HUB = "00-DB-12-34-56-78-90-C1"  # the PowerOutageEvent's CommsHubDeviceID in dcc-alert.xml
