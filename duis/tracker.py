@@ -24,7 +24,6 @@ import enum
 import hashlib
 import os
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from lxml import etree
 
 from duis import catalogue
 from duis._exceptions import DuisError
+from duis._paths import user_data_dir
 from duis.alerts import alert_device
 from duis.codes import response_code
 from duis.ids import RequestID
@@ -109,13 +109,7 @@ def default_tracker_path() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "duis" / "tracker.sqlite3"
+    return user_data_dir() / "tracker.sqlite3"
 
 
 class RequestState(str, enum.Enum):
