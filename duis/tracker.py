@@ -33,7 +33,7 @@ from pathlib import Path
 from lxml import etree
 
 from duis import catalogue
-from duis._exceptions import DuisError
+from duis._exceptions import DuisError, ModelError
 from duis._paths import user_data_dir
 from duis.alerts import alert_device
 from duis.codes import response_code
@@ -427,6 +427,7 @@ class Tracker:
 
     def _response_rows(self, response: Response, root: etree._Element, digest: str) -> _Rows:
         content = response.content
+        _check_ranges(response, content)
         rid = None if response.request_id is None else str(response.request_id)
         at = _iso(response.response_time)
         out: list[tuple[str, tuple[object, ...]]] = []
@@ -597,6 +598,33 @@ class Tracker:
                 continue
             out.append(DeviceThrottling(device, alerts, first, last, tuple(gaps), int(throttled)))
         return tuple(out)
+
+
+#: The XSD types of the numbers the tracker stores: out of range is not DUIS (and
+#: would not fit SQLite's 64-bit integers).
+_UNSIGNED_SHORT = 65_535
+_UNSIGNED_INT = 4_294_967_295
+
+
+def _check_ranges(response: Response, content: object) -> None:
+    checks: list[tuple[str, int | None, int]] = []
+    if isinstance(content, ResponseMessage) and content.future_dated_alert is not None:
+        alert = content.future_dated_alert
+        checks += [
+            ("InstructionNumber", alert.instruction_number, _UNSIGNED_SHORT),
+            ("TotalCommandInstructions", alert.total_instructions, _UNSIGNED_SHORT),
+        ]
+    if isinstance(content, (DeviceAlert, DCCAlert, SMETS1Response)):
+        checks += [
+            ("ThrottledAlertSequenceId", content.throttled_sequence_id, _UNSIGNED_INT),
+            ("ThrottledAlertCount", content.throttled_count, _UNSIGNED_INT),
+        ]
+    for name, value, limit in checks:
+        if value is not None and value > limit:
+            raise ModelError(
+                f"<{name}> is {value}, above its XSD maximum {limit}; not recorded",
+                source=response.source,
+            )
 
 
 def _alert_key(root: etree._Element, digest: str) -> str:

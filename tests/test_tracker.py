@@ -9,6 +9,7 @@ future-dated command each; ThrottledAlertCount says how many alerts were held ba
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -20,6 +21,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from duis import Tracker
@@ -352,3 +355,45 @@ def test_sigkill_mid_feed_then_resume_loses_nothing_and_counts_nothing_twice(
     assert got.to_json() == expected.to_json()
     hub = {t.device: t for t in got.throttling}[HUB]
     assert hub.throttled_count == 6 + 400 * 3
+
+
+def test_values_beyond_their_xsd_type_are_refused_not_a_traceback(tracker: Tracker) -> None:
+    from duis import ModelError
+
+    huge = outcome(T0 + 1, 1, 2).replace(
+        b"<sr:InstructionNumber>1<", b"<sr:InstructionNumber>99999999999999999999999<"
+    )
+    with pytest.raises(ModelError, match="InstructionNumber"):
+        tracker.add(huge)
+    with pytest.raises(ModelError, match="ThrottledAlertSequenceId"):
+        tracker.add(device_alert(METER, 2**40, 1, T0))
+    assert tracker.status(at=AT).messages == 0  # nothing half-recorded
+
+
+_FIELDS = (
+    b"<sr:InstructionNumber>1<",
+    b"<sr:TotalCommandInstructions>3<",
+    b"<sr:FutureDatedAlertCode>8F66<",
+    b"<sr:ResponseCode>I0<",
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(field=st.sampled_from(_FIELDS), value=st.text(max_size=30))
+def test_mutated_outcomes_give_only_library_errors(
+    tracker: Tracker, field: bytes, value: str
+) -> None:
+    from duis import DuisError
+
+    data = outcome(T0 + 5, 1, 3).replace(
+        field, field[: field.index(b">") + 1] + _escape(value) + b"<"
+    )
+    with contextlib.suppress(DuisError):
+        tracker.add(data)
+    tracker.status(at=AT)
+
+
+def _escape(value: str) -> bytes:
+    return value.replace("&", "&amp;").replace("<", "&lt;").encode("utf-8", "replace")
