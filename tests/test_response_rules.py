@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import duis
@@ -291,3 +293,37 @@ def test_cli_validate_keeps_sequence_state_across_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "[throttle.sequence-back]" in result.output
     assert str(second) in result.output.split("[throttle.sequence-back]")[0]
+
+
+_MUTABLE = (
+    ".//sr:InstructionNumber",
+    ".//sr:TotalCommandInstructions",
+    ".//sr:FutureDatedAlertCode",
+    ".//sr:ResponseMessage/sr:ServiceReferenceVariant",
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(path=st.sampled_from(_MUTABLE), value=st.text(max_size=40))
+def test_mutated_future_dated_outcomes_never_break_the_rules(path: str, value: str) -> None:
+    clean = "".join(c for c in value if c.isprintable())
+    report = duis.validate(crafted(FUTURE, set_text(path, clean)), source="mutated.xml")
+    assert "rules.internal-error" not in report.rules()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seq=st.text(max_size=25), count=st.text(max_size=25))
+def test_mutated_throttling_never_breaks_the_rules(seq: str, count: str) -> None:
+    run = AlertSequences()
+    for _ in range(2):
+        data = crafted(
+            DEVICE_ALERT,
+            _throttle(_xml_text(seq), _xml_text(count), DEVICE_CODE),
+        )
+        report = duis.validate(data, sequences=run)
+        assert "rules.internal-error" not in report.rules()
+
+
+def _xml_text(value: str) -> str:
+    clean = "".join(c for c in value if c.isprintable())
+    return clean.replace("&", "&amp;").replace("<", "&lt;")

@@ -117,3 +117,19 @@ def test_passing_cases_pass_dccs_xsd(
     official: SchemaRegistry, why: str, example: str, edits: tuple[Edit, ...]
 ) -> None:
     assert _official_findings(official, crafted(example, *edits)) == set(), why
+
+
+def test_dccs_own_responses_trip_no_response_rule(ref: Path, official: SchemaRegistry) -> None:
+    from duis.rules import all_rules
+
+    ours = {r.id for r in all_rules() if r.area == "response"}
+    files = sorted((ref / "signed").glob("*.xml")) + sorted(
+        (ref / "requests" / "rtds-testdata").glob("*RESPONSE*")
+    )
+    checked = 0
+    for path in files:
+        report = duis.validate(path, schemas=official)
+        if report.kind.value == "response":
+            assert not (report.rules() & ours), path
+            checked += 1
+    assert checked >= 10
