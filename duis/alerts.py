@@ -72,10 +72,11 @@ class AlertSummary:
         what = f"alert {self.code}" if self.code else self.kind
         if self.meaning:
             what += f" ({self.meaning})"
+        if self.device:
+            what += f" from device {self.device}"
         if self.instruction is not None:
             what += f", instruction {self.instruction[0]} of {self.instruction[1]}"
-        device = f" from device {self.device}" if self.device else ""
-        return f"{what}{device}; {self.throttling}"
+        return f"{what}; {self.throttling}"
 
     def to_json(self) -> dict[str, object]:
         return {

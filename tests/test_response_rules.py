@@ -153,8 +153,10 @@ FAILING: list[tuple[str, str, tuple[Edit, ...]]] = [
     ("future-dated.pattern", FUTURE, (srv("4.1", "4.1.1"),)),
     # 8.2 is a non-device request
     ("future-dated.pattern", FUTURE, (srv("8.2", "8.2"),)),
-    # 8.11 is never future-dated by the device
+    # 8.11 is dated by the DSP
     ("future-dated.pattern", FUTURE, (srv("8.11", "8.11"),)),
+    # 7.1 Enable Supply cannot be future-dated at all
+    ("future-dated.pattern", FUTURE, (srv("7.1", "7.1"),)),
     ("future-dated.instruction", FUTURE, (instruction("3", "2"),)),
     ("future-dated.instruction", FUTURE, (instruction("0", "2"),)),
     ("future-dated.instruction", FUTURE, (instruction("1", "0"),)),
