@@ -9,6 +9,7 @@ a DUIS response tree once, for both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -24,6 +25,7 @@ _BODIES = {
     _SR + "SMETS1ResponseMessage": ("smets1-response", None),
 }
 _FUTURE = _SR + "FutureDatedDeviceAlertMessage"
+_DIGITS = re.compile(r"[0-9]{1,19}")
 _HEADER = _SR + "Header"
 _BODY = _SR + "Body"
 _RESPONSE_ID = _SR + "ResponseID"
@@ -107,9 +109,14 @@ def _text(el: etree._Element | None) -> str:
     return text.strip() if isinstance(text, str) else ""
 
 
-def _uint(el: etree._Element | None) -> int | None:
+def unsigned_value(el: etree._Element | None) -> int | None:
+    """An element's text as an unsigned integer, or None when it is not one.
+
+    ASCII digits only: ``str.isdigit`` also accepts superscripts and other scripts'
+    digits, which ``int`` refuses (or reads) though no XSD integer allows them.
+    """
     text = _text(el)
-    return int(text) if text.isdigit() and len(text) < 20 else None
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 def summarize(root: etree._Element) -> AlertSummary | None:
@@ -128,8 +135,8 @@ def summarize(root: etree._Element) -> AlertSummary | None:
         if future is None:
             return None
         code = _text(_child(future, _SR + "FutureDatedAlertCode")).upper() or None
-        number = _uint(_child(future, _SR + "InstructionNumber"))
-        total = _uint(_child(future, _SR + "TotalCommandInstructions"))
+        number = unsigned_value(_child(future, _SR + "InstructionNumber"))
+        total = unsigned_value(_child(future, _SR + "TotalCommandInstructions"))
         rid = _text(_child(_child(root, _SR + "Header"), _SR + "RequestID"))
         return AlertSummary(
             "future-dated-outcome",
@@ -141,8 +148,8 @@ def summarize(root: etree._Element) -> AlertSummary | None:
             (number, total) if number is not None and total is not None else None,
         )
     kind, code_tag = known
-    seq = _uint(_child(body, _SR + "ThrottledAlertSequenceId"))
-    count = _uint(_child(body, _SR + "ThrottledAlertCount"))
+    seq = unsigned_value(_child(body, _SR + "ThrottledAlertSequenceId"))
+    count = unsigned_value(_child(body, _SR + "ThrottledAlertCount"))
     if code_tag is None and seq is None and count is None:
         return None  # a SMETS1 response without throttling is no alert
     code = _text(_child(body, code_tag)) if code_tag else ""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -307,6 +307,7 @@ _MUTABLE = (
 
 @settings(max_examples=80, deadline=None)
 @given(path=st.sampled_from(_MUTABLE), value=st.text(max_size=40))
+@example(path=".//sr:InstructionNumber", value="\u00b2")  # a digit to isdigit, not to int
 def test_mutated_future_dated_outcomes_never_break_the_rules(path: str, value: str) -> None:
     clean = "".join(c for c in value if c.isprintable())
     report = duis.validate(crafted(FUTURE, set_text(path, clean)), source="mutated.xml")
@@ -315,6 +316,7 @@ def test_mutated_future_dated_outcomes_never_break_the_rules(path: str, value: s
 
 @settings(max_examples=60, deadline=None)
 @given(seq=st.text(max_size=25), count=st.text(max_size=25))
+@example(seq="\u00b2", count="")
 def test_mutated_throttling_never_breaks_the_rules(seq: str, count: str) -> None:
     run = AlertSequences()
     for _ in range(2):

@@ -26,7 +26,7 @@ from importlib import resources
 from lxml import etree
 
 from duis import catalogue
-from duis.alerts import alert_device, summarize
+from duis.alerts import alert_device, summarize, unsigned_value
 from duis.config import Config
 from duis.report import Report
 from duis.xml import sourceline
@@ -125,11 +125,6 @@ def _first_element(parent: etree._Element | None) -> etree._Element | None:
 def _local(el: etree._Element) -> str:
     tag = el.tag
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _uint(el: etree._Element | None) -> int | None:
-    text = _text(el)
-    return int(text) if text.isdigit() and len(text) < 20 else None
 
 
 def _add(report: Report, rule_id: str, text: str, el: etree._Element | None, path: str) -> None:
@@ -244,7 +239,7 @@ def _future_dated_pattern(report: Report, srv: str, future: etree._Element) -> N
 def _future_dated_instruction(report: Report, future: etree._Element) -> None:
     num_el = _child(future, _INSTRUCTION)
     total_el = _child(future, _TOTAL)
-    number, total = _uint(num_el), _uint(total_el)
+    number, total = unsigned_value(num_el), unsigned_value(total_el)
     if number is None or total is None:
         return
     if total < 1:
@@ -331,7 +326,7 @@ def _throttling(
     count_el = _child(body, _COUNT)
     if count_el is not None and seq_el is None:
         _throttle_count_without_id(report, body, count_el)
-    seq = _uint(seq_el)
+    seq = unsigned_value(seq_el)
     if sequences is not None and seq is not None and seq_el is not None:
         device = alert_device(root)
         if device is not None:
