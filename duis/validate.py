@@ -217,26 +217,39 @@ def _prefixed(el: etree._Element) -> str:
 
 
 def _note_unchecked(root: etree._Element, report: Report, bundle: SchemaBundle) -> None:
-    """Say, as info, which content the embedded schema accepted without checking it."""
-    body = root.find(_BODY)
-    candidates: list[etree._Element] = []
-    if body is not None:
-        for el in body:
-            candidates.append(el)
-            if el.tag == _RESPONSE_MESSAGE:
-                candidates.extend(el)
-    if root.tag == _GBCS_RESPONSE:
-        candidates.extend(root.iter(f"{{{RA}}}SMETSData"))
-        candidates = [c for el in candidates for c in el]
-    for el in candidates:
-        if not isinstance(el.tag, str):
-            continue
-        name = etree.QName(el).localname
-        if name in bundle.unchecked:
+    """Say, as info, which content the embedded schema accepted without checking it.
+
+    Every region typed ``UncheckedContent`` is reported, at any depth (request bodies,
+    DCC alert events, MMC ``...Rsp`` payloads and alert payloads), once each: what lies
+    inside an unchecked region is unchecked too and is not listed again. One pass over
+    the tree, so the cost is linear in its size.
+    """
+    unchecked = bundle.unchecked
+    # Pre-order walk with an explicit stack: findings come in document order and no
+    # recursion limit applies to deep documents.
+    stack: list[tuple[etree._Element, str]] = [(root, f"/{_prefixed(root)}")]
+    while stack:
+        el, where = stack.pop()
+        if el is not root and etree.QName(el).localname in unchecked:
             report.emit(
                 "xsd.not-covered",
-                f"the content of <{name}> was not checked: the embedded schema covers only "
-                "its element; pass --schema-dir with DCC's official XSD bundle to check it",
+                f"the content of <{etree.QName(el).localname}> was not checked: the embedded "
+                "schema covers only its element; pass --schema-dir with DCC's official XSD "
+                "bundle to check it",
                 line=sourceline(el),
-                path=f"/{_prefixed(root)}/.../{name}",
+                path=where,
             )
+            continue
+        children = []
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag[0] != "{":
+                continue
+            namespace, _, name = tag[1:].partition("}")
+            prefix = _PREFIX.get(namespace)
+            if prefix is not None:  # foreign content (ds:Signature) has its own schema
+                children.append((child, f"{where}/{prefix}:{name}"))
+        stack.extend(reversed(children))
+
+
+_PREFIX = {SR: "sr", RA: "ra"}
