@@ -67,7 +67,7 @@ def test_inspect_shows_device_and_throttling(tmp_path: Path) -> None:
 
 def test_validate_finding_names_alert_device_and_throttling() -> None:
     data = crafted(DCC_ALERT, set_text(DCC_CODE, "N3"), _throttle("7", "2", DCC_CODE))
-    (message,) = duis.validate(data).messages
+    (message,) = [m for m in duis.validate(data).messages if m.rule != "xsd.not-covered"]
     assert message.rule == "dcc-alert.event"
     assert "alert N3" in message.text and f"from device {HUB}" in message.text
     assert "throttled: sequence id 7, 2 alerts held back" in message.text
