@@ -407,14 +407,15 @@ class Tracker:
     def _request_rows(self, request: Request, sent_at: datetime | None) -> _Rows:
         rid = request.request_id
         when = sent_at if sent_at is not None else _sent_at(rid)
-        # The same request fed again keeps its earliest send time and any execution
-        # time learnt: the merge is the same whatever the order.
+        # The same RequestID fed again (a re-send, or a conflicting replay) merges by
+        # taking the least of each known value: the same row whatever the order.
+        least = "{0} = COALESCE(MIN(requests.{0}, excluded.{0}), requests.{0}, excluded.{0})"
         sql = (
             "INSERT INTO requests (request_id, srv, command_variant, sent_at, execution_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(request_id) DO UPDATE SET "
-            "sent_at = CASE WHEN requests.sent_at IS NULL OR excluded.sent_at < requests.sent_at "
-            "THEN excluded.sent_at ELSE requests.sent_at END, "
-            "execution_at = COALESCE(requests.execution_at, excluded.execution_at)"
+            + ", ".join(
+                least.format(c) for c in ("srv", "command_variant", "sent_at", "execution_at")
+            )
         )
         params = (
             str(rid),

@@ -397,3 +397,27 @@ def test_mutated_outcomes_give_only_library_errors(
 
 def _escape(value: str) -> bytes:
     return value.replace("&", "&amp;").replace("<", "&lt;").encode("utf-8", "replace")
+
+
+def test_conflicting_copies_of_one_request_merge_the_same_in_any_order(tmp_path: Path) -> None:
+    # Two documents with one RequestID (a replay with another SRV), sent at 16:00 and 15:00.
+    a = (request(T0 + 20, "11.2"), datetime(2024, 5, 31, 16, 0, tzinfo=timezone.utc))
+    b = (request(T0 + 20, "4.1.1"), datetime(2024, 5, 31, 15, 0, tzinfo=timezone.utc))
+    for i, order in enumerate(([a, b], [b, a])):
+        with Tracker(tmp_path / f"r{i}.db", durable=False) as tracker:
+            for data, sent in order:
+                assert tracker.add(data, sent_at=sent).new
+            (status,) = tracker.status(at=AT, timeout=timedelta(minutes=45)).requests
+            assert status.srv == "11.2"  # the least of the two, whatever the order
+            # the earliest send time counts: 15:00 + 45 min is before 16:30
+            assert status.state is RequestState.TIMED_OUT
+
+
+def test_a_duplicate_document_changes_nothing_even_with_another_send_time(
+    tracker: Tracker,
+) -> None:
+    first = datetime(2024, 5, 31, 16, 0, tzinfo=timezone.utc)
+    assert tracker.add(request(T0 + 21), sent_at=first).new
+    assert not tracker.add(request(T0 + 21), sent_at=first - timedelta(hours=5)).new
+    (status,) = tracker.status(at=AT, timeout=timedelta(minutes=45)).requests
+    assert status.state is RequestState.PENDING
