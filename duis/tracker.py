@@ -654,7 +654,7 @@ def _future(rid: str, rows: list[tuple[int, int, str, str | None]]) -> FutureDat
 
 def _meaning(code: str) -> str:
     found = response_code(code)
-    return found.meaning if found is not None else f"{code}: not a DUIS response code"
+    return found.meaning if found is not None else "not a DUIS response code"
 
 
 def _request_status(

@@ -421,3 +421,23 @@ def test_a_duplicate_document_changes_nothing_even_with_another_send_time(
     assert not tracker.add(request(T0 + 21), sent_at=first - timedelta(hours=5)).new
     (status,) = tracker.status(at=AT, timeout=timedelta(minutes=45)).requests
     assert status.state is RequestState.PENDING
+
+
+def test_cli_status_state_filter_and_empty_store(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from duis.cli import cli
+
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["track", "status", "--db", db, "--format", "json"])
+    assert empty.exit_code == 0 and json.loads(empty.output)["requests"] == []
+    for i, data in enumerate(stream()):
+        (tmp_path / f"m{i:02}.xml").write_bytes(data)
+    assert runner.invoke(cli, ["track", "add", "-q", "--db", db, str(tmp_path)]).exit_code == 0
+    args = ["track", "status", "--db", db, "--at", "2024-05-31T16:30:00Z", "--state", "failed"]
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    assert {r["state"] for r in data["requests"]} == {"failed"}
+    assert data["counts"]["complete"] == 2  # the counts stay whole
