@@ -84,11 +84,18 @@ def canonical_signed_info(digest_b64: str) -> bytes:
     ).encode("ascii")
 
 
-def signature_xml(digest_b64: str, value_b64: str, issuer: str, serial: int) -> bytes:
-    """The ds:Signature element exactly as DCC's Java tooling lays it out."""
+def signature_xml(
+    digest_b64: str, value_b64: str, issuer: str, serial: int, *, declare_ds: bool = True
+) -> bytes:
+    """The ds:Signature element exactly as DCC's Java tooling lays it out.
+
+    ``declare_ds=False`` when the root already binds ``ds`` to the xmldsig namespace:
+    DCC's tool then writes no declaration of its own (C14N ignores the difference).
+    """
     issuer_text = issuer.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    declaration = f' xmlns:ds="{DS_NS}"' if declare_ds else ""
     return (
-        f'<ds:Signature xmlns:ds="{DS_NS}"><ds:SignedInfo>'
+        f"<ds:Signature{declaration}><ds:SignedInfo>"
         f'<ds:CanonicalizationMethod Algorithm="{Algorithm.EXC_C14N.value}"/>'
         f'<ds:SignatureMethod Algorithm="{Algorithm.ECDSA_SHA256.value}"/>'
         '<ds:Reference URI=""><ds:Transforms>'

@@ -11,6 +11,7 @@ canonicalized with exclusive C14N as its CanonicalizationMethod says.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from signing._certs import (
     RemotePartyRole,
     utcnow,
 )
+from signing._compact import compact, is_compact
 from signing._counters import CounterStore
 from signing._exceptions import (
     CredentialEUIError,
@@ -44,6 +46,7 @@ from signing._exceptions import (
 from signing._keystore import Credentials, Keystore
 from signing._profile import (
     DCC_TEST_EUI,
+    DS_NS,
     SIGNATURE,
     canonical_signed_info,
     message_kind,
@@ -168,8 +171,13 @@ def sign_tree(tree: etree._ElementTree, credentials: Credentials) -> bytes:
     """Sign a tree that has no Signature yet and serialize it; the tree is not changed.
 
     The low-level step under :func:`sign`, with no checks: for callers (and the
-    benchmark) that have already chosen and checked credentials.
+    benchmark) that have already chosen and checked credentials. Whitespace between
+    elements is removed first (see :mod:`signing._compact`): DCC's tool digests the
+    document without it, so the digest and the written form are the compact ones.
     """
+    if not is_compact(tree.getroot()):
+        tree = copy.deepcopy(tree)
+        compact(tree.getroot())
     root = tree.getroot()
     digest = hashlib.sha256(
         etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
@@ -179,7 +187,13 @@ def sign_tree(tree: etree._ElementTree, credentials: Credentials) -> bytes:
     r, s = decode_dss_signature(der)
     value_b64 = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode("ascii")
     cert = credentials.certificate
-    signature = signature_xml(digest_b64, wrap_base64(value_b64), cert.issuer, cert.serial)
+    signature = signature_xml(
+        digest_b64,
+        wrap_base64(value_b64),
+        cert.issuer,
+        cert.serial,
+        declare_ds=root.nsmap.get("ds") != DS_NS,
+    )
 
     body = etree.tostring(root, encoding="UTF-8", xml_declaration=False, with_tail=False)
     qname = (f"{root.prefix}:" if root.prefix else "") + etree.QName(root).localname

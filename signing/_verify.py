@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import hmac
 import re
@@ -30,7 +31,7 @@ from lxml import etree
 
 from duis.ids import EUI64, RequestID
 from duis.report import Kind
-from duis.xml import XInput, parse, sourceline
+from duis.xml import XInput, element_text, parse, sourceline
 from signing._certs import (
     DIGITAL_SIGNING_ROLES,
     XMLSIGN_ROLES,
@@ -39,6 +40,7 @@ from signing._certs import (
     parse_issuer_name,
     utcnow,
 )
+from signing._compact import compact, is_compact
 from signing._exceptions import (
     AlgorithmError,
     BadSignatureError,
@@ -177,7 +179,7 @@ def verify(
         _strip_comments(root)
         return VerifiedMessage(
             tree=tree,
-            signed_xml=_c14n(tree),
+            signed_xml=_c14n(tree, name),
             kind=kind,
             signer=None,
             request_id=request_id,
@@ -229,16 +231,21 @@ def verify(
             source=name,
             line=parsed.value_line,
         )
-    signed_info_c14n = parsed.signed_info_c14n
     _detach(sig)
-    signed_xml = _c14n(tree)
-    if not hmac.compare_digest(hashlib.sha256(signed_xml).digest(), parsed.digest):
-        raise DigestMismatchError(
-            "digest does not match the document: it was changed after signing (the digest "
-            "is over inclusive C14N of the document without the Signature)",
-            source=name,
-            line=parsed.digest_line,
-        )
+    signed_xml = _c14n(tree, name)
+    if not _digest_matches(signed_xml, parsed.digest):
+        # DCC's tool digests the document with whitespace between elements removed
+        # (signing._compact); a DCC-signed message that was re-indented matches only so.
+        if compact(root):
+            signed_xml = _c14n(tree, name)
+        if not _digest_matches(signed_xml, parsed.digest):
+            raise DigestMismatchError(
+                "digest does not match the document, as laid out or with the whitespace "
+                "between elements removed: it was changed after signing (the digest is "
+                "over inclusive C14N of the document without the Signature)",
+                source=name,
+                line=parsed.digest_line,
+            )
     r = int.from_bytes(parsed.value[:32], "big")
     s = int.from_bytes(parsed.value[32:], "big")
     public_key = signer.public_key
@@ -247,15 +254,15 @@ def verify(
             f"signer's key is on {public_key.curve.name}, not P-256 ({signer.describe()})",
             source=name,
         )
-    try:
-        public_key.verify(encode_dss_signature(r, s), signed_info_c14n, _ECDSA_SHA256)
-    except InvalidSignature:
+    if not any(
+        _verifies(public_key, encode_dss_signature(r, s), form) for form in parsed.signed_info_forms
+    ):
         raise BadSignatureError(
             f"signature value does not verify with the certificate KeyInfo names "
             f"({signer.describe()})",
             source=name,
             line=parsed.value_line,
-        ) from None
+        )
 
     _bind(signer, kind, request_id, dcc_eui, allow_digital_signing, response_roles, name)
     problem = signer.validity_problem(at or utcnow())
@@ -282,7 +289,9 @@ def verify(
 @dataclass(frozen=True)
 class _Parsed:
     signed_info: etree._Element
-    signed_info_c14n: bytes
+    #: Exclusive C14N of SignedInfo as laid out and, when that differs, with the
+    #: whitespace between its elements removed (what DCC's tool signs and checks).
+    signed_info_forms: tuple[bytes, ...]
     digest: bytes
     value: bytes
     issuer: str
@@ -354,7 +363,7 @@ def _read_signature(sig: etree._Element, name: str) -> _Parsed:
     # Fast path: a SignedInfo whose exclusive C14N is exactly the profile's (as DCC
     # and this signer write it) needs no element-by-element checks.
     if [c.tag for c in children] == [SIGNED_INFO, SIGNATURE_VALUE, KEY_INFO]:
-        si_c14n = etree.tostring(children[0], method="c14n", exclusive=True, with_comments=False)
+        si_c14n = _exc_c14n(children[0], name)
         match = _DIGEST_IN_C14N.search(si_c14n)
         if match is not None and si_c14n == canonical_signed_info(match.group(1).decode()):
             return _finish(children[0], si_c14n, match.group(1), children[1], children[2], name)
@@ -412,7 +421,7 @@ def _read_signature_strictly(
         )
     _expect(parts[1:], [DIGEST_METHOD, DIGEST_VALUE], "ds:Reference", name)
     _algorithm(parts[1], Algorithm.SHA256, "DigestMethod", name)
-    si_c14n = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    si_c14n = _exc_c14n(signed_info, name)
     return _finish(signed_info, si_c14n, parts[2], value_el, key_info, name)
 
 
@@ -424,17 +433,16 @@ def _finish(
     key_info: etree._Element,
     name: str,
 ) -> _Parsed:
-    if isinstance(digest_src, bytes):
-        digest = base64.b64decode(digest_src)
-        digest_line = sourceline(signed_info)
-    else:
-        digest_line = sourceline(digest_src)
-        try:
+    digest_line = sourceline(signed_info if isinstance(digest_src, bytes) else digest_src)
+    try:
+        if isinstance(digest_src, bytes):
+            digest = base64.b64decode(digest_src, validate=True)
+        else:
             digest = _b64(digest_src)
-        except (binascii.Error, ValueError):
-            raise SignatureStructureError(
-                "DigestValue is not base64", source=name, line=digest_line
-            ) from None
+    except (binascii.Error, ValueError):
+        raise SignatureStructureError(
+            "DigestValue is not base64", source=name, line=digest_line
+        ) from None
     try:
         value = _b64(value_el)
     except (binascii.Error, ValueError):
@@ -465,16 +473,18 @@ def _finish(
             source=name,
             line=sourceline(ids),
         )
-    serial_text = (serial_el.text or "").strip()
-    if not serial_text.isdigit():
+    serial_text = element_text(serial_el).strip(" \t\r\n")
+    if not _SERIAL.fullmatch(serial_text):
+        shown = serial_text if len(serial_text) <= 60 else serial_text[:60] + "..."
         raise KeyInfoError(
-            f"X509SerialNumber {serial_text!r} is not a decimal number",
+            f"X509SerialNumber {shown!r} is not a certificate serial number (ASCII decimal "
+            f"digits, at most {_MAX_SERIAL_DIGITS}: RFC 5280 serials are 20 octets at most)",
             source=name,
             line=sourceline(serial_el),
         )
     return _Parsed(
         signed_info=signed_info,
-        signed_info_c14n=si_c14n,
+        signed_info_forms=_signed_info_forms(signed_info, si_c14n, name),
         digest=digest,
         value=value,
         issuer=(name_el.text or "").strip(),
@@ -483,6 +493,40 @@ def _finish(
         digest_line=digest_line,
         value_line=sourceline(value_el),
     )
+
+
+#: RFC 5280 caps a serial at 20 octets: below 2**160, 49 decimal digits.
+_MAX_SERIAL_DIGITS = 49
+_SERIAL = re.compile(rf"[0-9]{{1,{_MAX_SERIAL_DIGITS}}}")
+
+
+def _exc_c14n(el: etree._Element, name: str) -> bytes:
+    try:
+        return etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise SignatureStructureError(
+            f"SignedInfo cannot be canonicalized: {exc}", source=name, line=sourceline(el)
+        ) from None
+
+
+def _signed_info_forms(signed_info: etree._Element, si_c14n: bytes, name: str) -> tuple[bytes, ...]:
+    if is_compact(signed_info):
+        return (si_c14n,)
+    copied = copy.deepcopy(signed_info)
+    compact(copied)
+    return (si_c14n, _exc_c14n(copied, name))
+
+
+def _digest_matches(c14n: bytes, digest: bytes) -> bool:
+    return hmac.compare_digest(hashlib.sha256(c14n).digest(), digest)
+
+
+def _verifies(key: ec.EllipticCurvePublicKey, der: bytes, data: bytes) -> bool:
+    try:
+        key.verify(der, data, _ECDSA_SHA256)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _is_der(value: bytes) -> bool:
@@ -531,8 +575,21 @@ def _detach(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def _c14n(tree: etree._ElementTree) -> bytes:
-    return etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
+def _c14n(tree: etree._ElementTree, name: str) -> bytes:
+    """Inclusive C14N 1.0 without comments: what the Reference's digest covers.
+
+    lxml refuses some documents (a relative namespace URI: C14N 1.0 forbids them);
+    that is a finding about the message, not a crash.
+    """
+    try:
+        return etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise SignatureStructureError(
+            f"the document cannot be canonicalized (C14N 1.0): {exc}; a relative "
+            "namespace URI is one cause",
+            source=name,
+            line=sourceline(tree.getroot()),
+        ) from None
 
 
 def _bind(

@@ -232,3 +232,75 @@ def test_all_templates_sign_verify_and_stay_schema_valid(
         tree = etree.ElementTree(etree.fromstring(signed.xml))
         assert xsd54.validate(tree), (path.name, str(xsd54.error_log))
     assert counts == {"zaz1-xmlsign": 294, "digital-signing": 1, "stand-in": 2}
+
+
+# ---- DCC's own signing tool: compact output, and the same re-indented (issue 8 §1) ----
+
+_NS_DECL = re.compile(rb' xmlns(?::[A-Za-z0-9_.-]+)?="[^"]*"')
+_DIGEST = re.compile(rb"<ds:DigestValue>([^<]*)</ds:DigestValue>")
+
+
+def _java_signed(ref: Path, layout: str) -> list[Path]:
+    files = sorted((ref / "java-signed" / layout).iterdir())
+    assert len(files) == 39, f"expected DCC's 39 {layout} files, found {len(files)}"
+    return files
+
+
+@pytest.mark.parametrize("layout", ["compact", "reindented"])
+def test_dcc_tool_output_verifies_in_either_layout(ref: Path, zaz1: Keystore, layout: str) -> None:
+    for path in _java_signed(ref, layout):
+        result = verify(path, zaz1, at=AT)
+        assert result.signer is not None
+        assert result.signer.role is RemotePartyRole.XML_SIGN
+        # The trusted content is the form that matched: compact, whatever the layout.
+        assert b">\n" not in result.signed_xml, path.name
+        assert b">  <" not in result.signed_xml, path.name
+
+
+def test_reindented_and_compact_give_the_same_trusted_content(ref: Path, zaz1: Keystore) -> None:
+    for compact_path, indented_path in zip(
+        _java_signed(ref, "compact"), _java_signed(ref, "reindented"), strict=True
+    ):
+        a = verify(compact_path, zaz1, at=AT)
+        b = verify(indented_path, zaz1, at=AT)
+        assert a.signed_xml == b.signed_xml, indented_path.name
+
+
+def test_signing_a_template_reproduces_dcc_tools_digest_and_bytes(
+    ref: Path, zaz1: Keystore
+) -> None:
+    """Same input and counter: DCC's exact DigestValue, and its bytes but for the value."""
+    for dcc_path in _java_signed(ref, "compact"):
+        template = (
+            ref / "requests" / "rtds-templates" / dcc_path.name.replace(".java-signed.xml", ".XML")
+        )
+        ours = sign(template, keystore=zaz1, preserve_counter=True, validate=False, at=AT).xml
+        theirs = dcc_path.read_bytes()
+        ours_digest = _DIGEST.search(ours)
+        theirs_digest = _DIGEST.search(theirs)
+        assert ours_digest is not None and theirs_digest is not None
+        assert ours_digest.group(1) == theirs_digest.group(1), template.name
+        # Namespace declarations: the same set in scope (the order and where the ds
+        # prefix is declared differ, which C14N ignores); everything else identical.
+        assert _NS_DECL.sub(b"", _mask_value(ours)) == _NS_DECL.sub(b"", _mask_value(theirs)), (
+            template.name
+        )
+        assert etree.fromstring(ours).nsmap == etree.fromstring(theirs).nsmap
+
+
+def test_signing_a_reindented_message_gives_the_compact_digest(ref: Path, zaz1: Keystore) -> None:
+    """The layout of the input does not matter: DCC's tool would compute the same digest."""
+    dcc_path = _java_signed(ref, "reindented")[0]
+    tree = parse(dcc_path)
+    root = tree.getroot()
+    root.remove(root[-1])  # drop DCC's Signature, keep the indentation
+    assert b"\n  <sr:Header>" in etree.tostring(root)
+    creds = zaz1.credentials_for(
+        RequestID.parse(root[0][0].text or "").originator,
+        roles=frozenset({RemotePartyRole.XML_SIGN}),
+        at=AT,
+    )
+    ours = sign_tree(tree, creds)
+    compact_name = dcc_path.name.replace("-reindented", "")
+    theirs = (ref / "java-signed" / "compact" / compact_name).read_bytes()
+    assert _DIGEST.search(ours).group(1) == _DIGEST.search(theirs).group(1)  # type: ignore[union-attr]
