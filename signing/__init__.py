@@ -57,9 +57,10 @@ from signing._exceptions import (
 )
 from signing._keystore import Credentials, Keystore
 from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
+from signing._policy import DEFAULT_RESPONSE_ROLES, SignerPolicy
 from signing._profile import DCC_TEST_EUI, Algorithm
 from signing._sign import SignedMessage, sign, sign_tree
-from signing._verify import DEFAULT_RESPONSE_ROLES, VerifiedMessage, verify
+from signing._verify import VerifiedMessage, verify
 
 __all__ = [
     "DCC_TEST_EUI",
@@ -97,6 +98,7 @@ __all__ = [
     "SignatureStructureError",
     "SignedMessage",
     "SignerEUIError",
+    "SignerPolicy",
     "SignerRoleError",
     "SignerValidityError",
     "SigningError",

@@ -33,8 +33,6 @@ from duis.ids import EUI64, RequestID
 from duis.report import Kind
 from duis.xml import XInput, element_text, parse, sourceline
 from signing._certs import (
-    DIGITAL_SIGNING_ROLES,
-    XMLSIGN_ROLES,
     OrgCertificate,
     RemotePartyRole,
     parse_issuer_name,
@@ -63,9 +61,9 @@ from signing._exceptions import (
     WrappedDocumentError,
 )
 from signing._keystore import Keystore
+from signing._policy import SignerPolicy, resolve_policy
 from signing._profile import (
     CANON_METHOD,
-    DCC_TEST_EUI,
     DIGEST_METHOD,
     DIGEST_VALUE,
     KEY_INFO,
@@ -84,15 +82,10 @@ from signing._profile import (
     canonical_signed_info,
     message_kind,
     read_request_id,
+    text_splitter,
 )
 
-__all__ = ["DEFAULT_RESPONSE_ROLES", "VerifiedMessage", "verify"]
-
-#: Roles the DCC signs responses with: DSP xmlSign, and the Access Control Broker's
-#: Digital Signing certificate that older DCC systems used.
-DEFAULT_RESPONSE_ROLES: frozenset[RemotePartyRole] = frozenset(
-    {RemotePartyRole.DSP_XML_SIGN, RemotePartyRole.ACCESS_CONTROL_BROKER}
-)
+__all__ = ["VerifiedMessage", "verify"]
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
@@ -130,17 +123,25 @@ def verify(
     *,
     at: datetime | None = None,
     require_signature: bool = True,
+    policy: SignerPolicy | None = None,
     dcc_eui: EUI64 | None = None,
     allow_digital_signing: bool = False,
-    response_roles: Iterable[RemotePartyRole] = DEFAULT_RESPONSE_ROLES,
+    response_roles: Iterable[RemotePartyRole] | None = None,
     trust: Iterable[OrgCertificate] | None = None,
     source: str | None = None,
 ) -> VerifiedMessage:
     """Verify a signed DUIS message; raises a :class:`VerificationError` subclass.
 
     ``at`` is the time certificate validity is checked at (default now);
-    ``trust`` (issuing CA certificates) adds a chain check; ``dcc_eui`` is whose
-    certificate must sign responses (default the DCC test EUI).
+    ``trust`` (issuing CA certificates) adds a chain check. Who may have signed is
+    ``policy`` (:class:`SignerPolicy`, the object :func:`signing.sign` takes too);
+    ``dcc_eui``, ``allow_digital_signing`` and ``response_roles`` are shorthands for
+    its fields.
+
+    The digest must match the document as it stands or with the whitespace between
+    elements removed (:mod:`signing._compact`: what DCC's tool computes, so a
+    DCC-signed message that was re-indented still verifies); the returned content
+    is the form that matched.
     """
     tree = parse(data, source=source)
     name = source or _name_of(data)
@@ -264,7 +265,17 @@ def verify(
             line=parsed.value_line,
         )
 
-    _bind(signer, kind, request_id, dcc_eui, allow_digital_signing, response_roles, name)
+    rules = resolve_policy(
+        policy,
+        allow_digital_signing=allow_digital_signing,
+        dcc_eui=dcc_eui,
+        response_roles=response_roles,
+    )
+    refusal = rules.refusal(signer, kind, request_id)
+    if refusal is not None:
+        which, reason = refusal
+        error = SignerEUIError if which == "eui" else SignerRoleError
+        raise error(f"{reason} ({signer.describe()})", source=name)
     problem = signer.validity_problem(at or utcnow())
     if problem is not None:
         raise SignerValidityError(
@@ -538,23 +549,20 @@ def _is_der(value: bytes) -> bool:
 
 
 def _check_comments(root: etree._Element, name: str) -> None:
-    """Refuse comments that split text: C14N drops them, readers may not.
+    """Refuse comments and PIs that split text (:func:`signing._profile.text_splitter`).
 
-    ``<RequestID>A<!---->B</RequestID>`` is signed as ``AB`` but lxml's ``.text``
-    reads ``A``. Comments between elements (as in DCC's templates) are harmless
-    and are stripped from the verified content.
+    Comments between elements (as in DCC's templates) are harmless and are stripped
+    from the verified content.
     """
-    for comment in root.iter(etree.Comment):
-        prev = comment.getprevious()
-        parent = comment.getparent()
-        before = prev.tail if prev is not None else (parent.text if parent is not None else "")
-        if (before and before.strip()) or (comment.tail and comment.tail.strip()):
-            raise CommentInjectionError(
-                "a comment splits text content; the signature does not cover comments, so "
-                "the text a reader sees could differ from what was signed",
-                source=name,
-                line=sourceline(comment),
-            )
+    node = text_splitter(root)
+    if node is not None:
+        what = "a comment" if isinstance(node, etree._Comment) else "a processing instruction"
+        raise CommentInjectionError(
+            f"{what} splits text content; the text a reader sees could differ from what "
+            "was signed (C14N drops comments; readers that stop at a node see half)",
+            source=name,
+            line=sourceline(node),
+        )
 
 
 def _strip_comments(root: etree._Element) -> None:
@@ -590,49 +598,6 @@ def _c14n(tree: etree._ElementTree, name: str) -> bytes:
             source=name,
             line=sourceline(tree.getroot()),
         ) from None
-
-
-def _bind(
-    signer: OrgCertificate,
-    kind: Kind,
-    request_id: RequestID | None,
-    dcc_eui: EUI64 | None,
-    allow_digital_signing: bool,
-    response_roles: Iterable[RemotePartyRole],
-    name: str,
-) -> None:
-    if kind is Kind.REQUEST:
-        if request_id is None:
-            raise SignerEUIError(
-                "the request has no readable RequestID, so the signer cannot be bound to "
-                "its originator",
-                source=name,
-            )
-        expected, whose = request_id.originator, "the request's originator"
-        roles = set(XMLSIGN_ROLES)
-        if allow_digital_signing:
-            roles |= DIGITAL_SIGNING_ROLES
-    else:
-        expected, whose = dcc_eui or DCC_TEST_EUI, "the DCC"
-        roles = set(response_roles)
-    if signer.eui != expected:
-        raise SignerEUIError(
-            f"signed by EUI {signer.eui}, but {whose} is {expected}: the certificate is "
-            f"not bound to this message ({signer.describe()})",
-            source=name,
-        )
-    if signer.role not in roles:
-        allowed = ", ".join(sorted(r.value for r in roles))
-        raise SignerRoleError(
-            f"signer's role {signer.role.value if signer.role else 'none'} may not sign a "
-            f"{kind.value} (accepted: {allowed}) ({signer.describe()})",
-            source=name,
-        )
-    if not signer.can_sign:
-        raise SignerRoleError(
-            f"signer's certificate lacks the digitalSignature key usage ({signer.describe()})",
-            source=name,
-        )
 
 
 def _check_chain(
