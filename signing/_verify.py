@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import enum
 import hashlib
 import hmac
 import re
@@ -85,19 +86,40 @@ from signing._profile import (
     text_splitter,
 )
 
-__all__ = ["VerifiedMessage", "verify"]
+__all__ = [
+    "SignatureCheck",
+    "SignatureStatus",
+    "VerifiedMessage",
+    "check_signature",
+    "verify",
+]
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
+class SignatureStatus(str, enum.Enum):
+    """What is known about a message's signature; values are what reports print."""
+
+    #: A signature was checked and holds, by a signer the policy accepts.
+    VERIFIED = "verified"
+    #: A signature is there (or required) and was refused: see the error.
+    FAILED = "failed"
+    #: The message carries no signature.
+    UNSIGNED = "unsigned"
+    #: A signature is there but nothing checked it (no keystore given).
+    NOT_CHECKED = "not-checked"
 
 
 @dataclass(frozen=True, eq=False)
 class VerifiedMessage:
     """What verification vouches for: the signed content (Signature removed) and signer.
 
-    ``tree`` and ``signed_xml`` hold only what the signature covers (comments, which
-    C14N leaves out, are stripped too). For an unsigned response accepted with
-    ``require_signature=False``, ``signed`` is False and ``signer`` None: the
-    content is then *not* authenticated.
+    ``tree`` and ``signed_xml`` hold only the signed root element, in the form whose
+    digest matched (compact when only that matched): comments (which C14N leaves
+    out) and anything before or after the root element are stripped.
+    For an unsigned response accepted with ``require_signature=False``, ``signed``
+    is False, ``status`` UNSIGNED and ``signer`` None: the content is then *not*
+    authenticated.
     """
 
     tree: etree._ElementTree
@@ -111,6 +133,10 @@ class VerifiedMessage:
     @property
     def signed(self) -> bool:
         return self.signer is not None
+
+    @property
+    def status(self) -> SignatureStatus:
+        return SignatureStatus.VERIFIED if self.signed else SignatureStatus.UNSIGNED
 
     @property
     def root(self) -> etree._Element:
@@ -178,6 +204,7 @@ def verify(
                 source=name,
             )
         _strip_comments(root)
+        tree = _root_only(tree)
         return VerifiedMessage(
             tree=tree,
             signed_xml=_c14n(tree, name),
@@ -286,6 +313,9 @@ def verify(
     if trust is not None:
         _check_chain(signer, list(trust), at or utcnow(), name)
     _strip_comments(root)
+    if root.getprevious() is not None or root.getnext() is not None:
+        tree = _root_only(tree)
+        signed_xml = _c14n(tree, name)
     return VerifiedMessage(
         tree=tree,
         signed_xml=signed_xml,
@@ -295,6 +325,57 @@ def verify(
         source=name,
         warnings=signer.warnings,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class SignatureCheck:
+    """A verdict on a message's signature that never raises for a bad one.
+
+    For reports that must say which of the four :class:`SignatureStatus` cases holds
+    (``duis inspect``): ``result`` is the verified message when ``status`` is
+    VERIFIED (or UNSIGNED for a response a keystore was given for), ``error`` why
+    it FAILED (or, for an unsigned request, the missing-signature error).
+    """
+
+    status: SignatureStatus
+    result: VerifiedMessage | None = None
+    error: VerificationError | None = None
+
+
+def check_signature(
+    data: XInput,
+    keystore: Keystore | None,
+    *,
+    at: datetime | None = None,
+    policy: SignerPolicy | None = None,
+    trust: Iterable[OrgCertificate] | None = None,
+    source: str | None = None,
+) -> SignatureCheck:
+    """Whether ``data``'s signature verified, failed, is absent, or was not checked.
+
+    With no ``keystore`` nothing can be checked: a message with a ds:Signature is
+    NOT_CHECKED (never "signed yes"). Unsafe or malformed XML still raises the
+    parser's :class:`duis.XMLError`: there is no message to speak of.
+    """
+    if keystore is None:
+        root = parse(data, source=source).getroot()
+        present = next(root.iter(SIGNATURE), None) is not None
+        return SignatureCheck(SignatureStatus.NOT_CHECKED if present else SignatureStatus.UNSIGNED)
+    try:
+        result = verify(
+            data,
+            keystore,
+            at=at,
+            require_signature=False,
+            policy=policy,
+            trust=trust,
+            source=source,
+        )
+    except SignatureMissingError as exc:  # an unsigned request
+        return SignatureCheck(SignatureStatus.UNSIGNED, error=exc)
+    except VerificationError as exc:
+        return SignatureCheck(SignatureStatus.FAILED, error=exc)
+    return SignatureCheck(result.status, result=result)
 
 
 @dataclass(frozen=True)
@@ -563,6 +644,18 @@ def _check_comments(root: etree._Element, name: str) -> None:
             source=name,
             line=sourceline(node),
         )
+
+
+def _root_only(tree: etree._ElementTree) -> etree._ElementTree:
+    """The tree without the comments and PIs before and after the root element.
+
+    They are not part of the message (DUIS content is the root element) and a reader
+    of the trusted tree must not meet them; a copy of the root leaves them behind.
+    """
+    root = tree.getroot()
+    if root.getprevious() is None and root.getnext() is None:
+        return tree
+    return etree.ElementTree(copy.deepcopy(root))
 
 
 def _strip_comments(root: etree._Element) -> None:
