@@ -27,6 +27,7 @@ from signing import (
     BadSignatureError,
     Credentials,
     DigestMismatchError,
+    InvalidRequestError,
     KeyInfoError,
     Keystore,
     NoCredentialsError,
@@ -304,3 +305,64 @@ def test_signing_a_reindented_message_gives_the_compact_digest(ref: Path, zaz1: 
     compact_name = dcc_path.name.replace("-reindented", "")
     theirs = (ref / "java-signed" / "compact" / compact_name).read_bytes()
     assert _DIGEST.search(ours).group(1) == _DIGEST.search(theirs).group(1)  # type: ignore[union-attr]
+
+
+def test_dcc_duis_and_mmc_schemas_declare_no_mixed_content(ref: Path) -> None:
+    """The fact the compact rule rests on (signing._compact): in DCC's DUIS and MMC
+    XSDs every complex type is element-only or simple content, never mixed, and no
+    wildcard lets undeclared content in; so "has element children, no text" is
+    exactly "element-only" for DUIS and MMC elements."""
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    checked = 0
+    for version in ("5.0", "5.1", "5.3a", "5.4"):
+        for path in (ref / "dcc-schemas" / version).glob("*.xsd"):
+            if "xmldsig" in path.name:
+                continue
+            xsd = etree.parse(str(path))
+            assert not [t for t in xsd.iter(f"{xs}complexType") if t.get("mixed") == "true"]
+            assert not [t for t in xsd.iter(f"{xs}complexContent") if t.get("mixed") == "true"]
+            assert not list(xsd.iter(f"{xs}any")), path.name
+            checked += 1
+    assert checked >= 8  # a DUIS and an MMC schema per version
+
+
+def test_sign_validates_with_the_callers_schemas(ref: Path, official_54: Path) -> None:
+    """sign() never signs what `duis validate` with the same settings rejects (issue 8 §2.1)."""
+    from duis import validate
+    from duis.config import Config
+
+    template = (
+        ref
+        / "requests"
+        / "rtds-templates"
+        / ("ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML")
+    )
+    data = template.read_bytes()
+    start = data.index(b"<sr:UpdateImportTariffPrimaryElement>")
+    start = data.index(b">", start) + 1
+    bad = data[:start] + b"<sr:NotInTheSchema/>" + data[start:]
+    # The embedded schema does not look inside this body; DCC's 5.4 schema does.
+    assert validate(bad).valid
+    assert not validate(bad, schemas=SchemaRegistry([official_54])).valid
+    pki = make_test_pki(
+        [
+            (
+                RequestID.parse("90-B3-D5-1F-30-01-00-00:00-00-00-00-00-00-00-00:1").originator,
+                RemotePartyRole.XML_SIGN,
+            )
+        ]
+    )
+    creds = pki.organisations[0]
+    sign(bad, credentials=creds, preserve_counter=True)  # embedded: signed
+    with pytest.raises(InvalidRequestError):
+        sign(bad, credentials=creds, preserve_counter=True, schemas=official_54)
+    with pytest.raises(InvalidRequestError):
+        sign(bad, credentials=creds, preserve_counter=True, schemas=[official_54])
+    with pytest.raises(InvalidRequestError):
+        sign(bad, credentials=creds, preserve_counter=True, schemas=SchemaRegistry([official_54]))
+    with pytest.raises(InvalidRequestError):
+        sign(
+            bad, credentials=creds, preserve_counter=True, config=Config(schema_dirs=(official_54,))
+        )
+    # The unmodified template signs with DCC's schema too.
+    sign(data, credentials=creds, preserve_counter=True, schemas=official_54)
