@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from lxml import etree
 
 from duis.codes import alert_code
+from duis.namespaces import SR
 
 __all__ = ["AlertSummary", "alert_device", "summarize"]
 
-_SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
+_SR = "{" + SR + "}"
 _BODIES = {
     _SR + "DeviceAlertMessage": ("device-alert", _SR + "AlertCode"),
     _SR + "DCCAlertMessage": ("dcc-alert", _SR + "DCCAlertCode"),

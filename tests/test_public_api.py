@@ -189,3 +189,16 @@ def test_version_is_single_sourced() -> None:
     # Generators (tools/) stay out of the wheel: they write files only a checkout has.
     wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
     assert wheel["packages"] == ["duis", "mmc", "signing"]
+
+
+def test_namespace_uris_are_written_once() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    uris = ("http://www.dccinterface.co.uk/", 'http://www.w3.org/2000/09/xmldsig#"')
+    for package in ("duis", "mmc", "signing"):
+        for path in (root / package).rglob("*.py"):
+            if path == root / "duis" / "namespaces.py":
+                continue
+            text = path.read_text("utf-8")
+            assert not any(u in text for u in uris), f"{path}: import it from duis.namespaces"

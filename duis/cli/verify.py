@@ -18,6 +18,7 @@ from duis.cli._inputs import Document, Inputs
 from duis.cli._render import FORMATS, render
 from duis.cli._setup import fail_setup
 from duis.ids import EUI64, RequestID
+from duis.namespaces import SR, clark
 from duis.report import Kind, Report, Severity
 from duis.xml import DEFAULT_MAX_BYTES
 from signing import (
@@ -259,12 +260,8 @@ def _replay(result: VerifiedMessage, store: CounterStore, report: Report) -> Non
         return
     rid: RequestID | None = result.request_id
     if result.kind is Kind.RESPONSE:
-        el = result.root.find("{http://www.dccinterface.co.uk/ServiceUserGateway}Header")
-        rid_el = (
-            None
-            if el is None
-            else el.find("{http://www.dccinterface.co.uk/ServiceUserGateway}ResponseID")
-        )
+        el = result.root.find(clark(SR, "Header"))
+        rid_el = None if el is None else el.find(clark(SR, "ResponseID"))
         try:
             rid = RequestID.parse(rid_el.text or "") if rid_el is not None else None
         except ValueError:
