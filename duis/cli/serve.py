@@ -116,8 +116,9 @@ def serve(
     """Serve POST /sign and /verify (DCC signing-tool API), /validate, /healthz, /metrics.
 
     Listens on 127.0.0.1 unless --host says otherwise. Stops gracefully on SIGTERM
-    or SIGINT: in-flight requests finish, then the server exits 0. Exit status 2 for
-    a setting that cannot be used.
+    or SIGINT: in-flight requests finish, then the server exits by that signal (as
+    uvicorn does; systemd counts it as clean). Exit status 2 for a setting that
+    cannot be used.
     """
     try:
         from duis.serve import ServeSettings, Service, load_tokens, run
