@@ -14,6 +14,7 @@ byte-compatible with DCC's own tooling::
 from signing._certs import (
     DIGITAL_SIGNING_ROLES,
     XMLSIGN_ROLES,
+    CertificateUse,
     OrgCertificate,
     RemotePartyRole,
     load_certificate,
@@ -55,7 +56,7 @@ from signing._exceptions import (
     VerificationError,
     WrappedDocumentError,
 )
-from signing._keystore import Credentials, Keystore
+from signing._keystore import Credentials, Keystore, SkippedEntry
 from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
 from signing._profile import DCC_TEST_EUI, Algorithm
 from signing._sign import SignedMessage, sign, sign_tree
@@ -71,6 +72,7 @@ __all__ = [
     "AlgorithmError",
     "BadSignatureError",
     "CertificateError",
+    "CertificateUse",
     "CommentInjectionError",
     "CounterReplayError",
     "CounterStore",
@@ -100,6 +102,7 @@ __all__ = [
     "SignerRoleError",
     "SignerValidityError",
     "SigningError",
+    "SkippedEntry",
     "TestPKI",
     "TransformError",
     "UnknownSignerError",
