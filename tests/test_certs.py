@@ -437,3 +437,48 @@ def test_other_decimal_ous_give_no_role(ou: str) -> None:
     assert cert.role is None and cert.role_code == ou and not cert.use
     dsp = load_certificate(_cert_der(_org_name("137", eui=DCC)))
     assert dsp.role is RemotePartyRole.DSP_XML_SIGN and dsp.warnings
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+REQUEST = EXAMPLES / "requests" / "valid" / "4.1.1-read-instantaneous-import-registers.xml"
+RESPONSE = EXAMPLES / "responses" / "read-firmware-version.xml"
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_keystore_entry_is_exit_2_in_every_command(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUIS_COUNTER_DB", str(tmp_path / "counters.sqlite3"))
+    ks = tmp_path / "ks"
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN), (DCC, RemotePartyRole.DSP_XML_SIGN)], ks)
+    (ks / "hostile.der").write_bytes(_hostile(kind))
+    runner = CliRunner()
+    for args in (
+        ["verify", "--keystore", str(ks), str(RESPONSE)],
+        ["validate", "--keystore", str(ks), str(REQUEST)],
+        ["sign", "--keystore", str(ks), str(REQUEST), "-o", str(tmp_path / "out.xml")],
+    ):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert (
+            "hostile.der" in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+        )
+    assert not (tmp_path / "out.xml").exists()
+
+
+def test_dev_zero_as_trust_cert_or_key_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUIS_COUNTER_DB", str(tmp_path / "counters.sqlite3"))
+    pki = tmp_path / "pki"
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], pki)
+    cert, key = pki / "xml-sign-90B3D51F30010000.pem", pki / "xml-sign-90B3D51F30010000.key.pem"
+    runner = CliRunner()
+    for args in (
+        ["verify", "--keystore", str(pki), "--trust", "/dev/zero", str(RESPONSE)],
+        ["sign", "--cert", "/dev/zero", "--key", str(key), "--preserve-counter", str(REQUEST)],
+        ["sign", "--cert", str(cert), "--key", "/dev/zero", "--preserve-counter", str(REQUEST)],
+    ):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "/dev/zero" in r.output and "larger than" in r.output
