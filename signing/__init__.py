@@ -22,7 +22,14 @@ from signing._certs import (
     load_private_key,
     parse_issuer_name,
 )
-from signing._counters import CounterStore, default_counter_path
+from signing._counters import (
+    CounterStore,
+    SQLiteCounterStore,
+    default_counter_location,
+    default_counter_path,
+    open_counter_store,
+)
+from signing._counters_pg import PostgresCounterStore
 from signing._exceptions import (
     AlgorithmError,
     BadSignatureError,
@@ -91,8 +98,10 @@ __all__ = [
     "NoCredentialsError",
     "NotSignableError",
     "OrgCertificate",
+    "PostgresCounterStore",
     "ReferenceURIError",
     "RemotePartyRole",
+    "SQLiteCounterStore",
     "SignatureEncodingError",
     "SignatureMissingError",
     "SignaturePlacementError",
@@ -110,12 +119,14 @@ __all__ = [
     "VerificationError",
     "VerifiedMessage",
     "WrappedDocumentError",
+    "default_counter_location",
     "default_counter_path",
     "issue_org_certificate",
     "load_certificate",
     "load_certificates",
     "load_private_key",
     "make_test_pki",
+    "open_counter_store",
     "parse_issuer_name",
     "sign",
     "sign_tree",
