@@ -1,5 +1,6 @@
 """duis: build, check, sign and read DCC DUIS messages."""
 
+from duis._describe import describe
 from duis._exceptions import (
     ConfigError,
     DuisError,
@@ -11,13 +12,13 @@ from duis._exceptions import (
     XMLError,
     XMLLimitError,
 )
+from duis._validate import validate, validate_tree
 from duis.catalogue import SRV, CommandVariant, UserRole
 from duis.config import Config
 from duis.ids import EUI64, RequestID
 from duis.model import Request, Response, parse
 from duis.report import Kind, Message, Report, Severity
 from duis.schemas import SchemaBundle, SchemaRegistry
-from duis.validate import validate, validate_tree
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,7 @@ __all__ = [
     "XMLError",
     "XMLLimitError",
     "__version__",
+    "describe",
     "parse",
     "validate",
     "validate_tree",

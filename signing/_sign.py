@@ -245,7 +245,7 @@ def _check_credentials(
 
 
 def _validate(tree: etree._ElementTree, name: str, config: Config | None) -> None:
-    from duis.validate import validate_tree
+    from duis._validate import validate_tree
 
     report: Report = validate_tree(tree, config=config, source=name)
     if report.valid:

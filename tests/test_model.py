@@ -9,9 +9,8 @@ import pytest
 from lxml import etree
 
 import duis
-from duis import EUI64, CommandVariant, ModelError, RequestID
+from duis import EUI64, CommandVariant, ModelError, RequestID, validate
 from duis.model import Request, Response, parse
-from duis.validate import validate
 
 VALID = sorted(
     (Path(__file__).resolve().parents[1] / "examples" / "requests" / "valid").glob("*.xml")

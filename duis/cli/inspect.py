@@ -114,7 +114,7 @@ def inspect(
     file inspected, 1 some file could not be read as a message, 2 usage or set-up
     error (missing path, schema folder that will not load).
     """
-    from mmc._describe import describe  # the CLI is the one place that sees mmc
+    from mmc import describe  # the CLI is the one place that sees mmc
 
     registry = None if no_body else registry_from(schema_dirs)
     summaries: list[dict[str, Any]] = []

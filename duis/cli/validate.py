@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import ConfigError, DuisError, InputError
+from duis._validate import parse_or_report, validate_tree
 from duis.catalogue import UserRole
 from duis.cli._inputs import Document, Inputs
 from duis.cli._render import FORMATS, render
@@ -18,9 +19,9 @@ from duis.configfile import apply_options, load_config
 from duis.ids import EUI64
 from duis.model import Request
 from duis.model import parse as parse_message
+from duis.namespaces import DS, clark
 from duis.report import Message, Report, Severity
 from duis.schemas import SchemaRegistry
-from duis.validate import parse_or_report, validate_tree
 from duis.xml import DEFAULT_MAX_BYTES
 from mmc import GBCS_RESPONSE, validate_gbcs_tree
 
@@ -206,7 +207,7 @@ def _one(
     return report
 
 
-_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+_SIGNATURE = clark(DS, "Signature")
 
 
 class _SignatureCheck:

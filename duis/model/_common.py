@@ -6,13 +6,10 @@ from lxml import etree
 
 from duis._exceptions import ModelError
 from duis.ids import RequestID
+from duis.namespaces import DS, RA, SR
 from duis.xml import sourceline
 
 __all__ = ["DS", "RA", "SR", "child", "envelope", "local", "request_id", "text_of"]
-
-SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
-RA = "http://www.dccinterface.co.uk/ResponseAndAlert"
-DS = "http://www.w3.org/2000/09/xmldsig#"
 
 
 def local(el: etree._Element) -> str:
