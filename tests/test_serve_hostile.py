@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import socket
 import time
@@ -234,7 +235,9 @@ def test_tokens_file_and_env(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="go together"):
         ServeSettings(tls_cert=tmp_path / "t")
     assert ServeSettings().host == "127.0.0.1"
-    assert ServeSettings(config=Config()).portable().config.install_code_lengths
+    settings = ServeSettings(config=Config(role="IS", severity={"srv": "warning"}), port=1)
+    again = pickle.loads(pickle.dumps(settings))  # as it travels to worker processes
+    assert again == settings
 
 
 def test_graceful_shutdown_finishes_the_request_in_flight(tmp_path: Path) -> None:

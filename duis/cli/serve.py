@@ -17,7 +17,7 @@ import click
 from duis._exceptions import ConfigError, DuisError
 from duis.cli._setup import fail_setup
 from duis.cli.verify import parse_at
-from duis.configfile import apply_options, load_config
+from duis.configfile import load_settings
 
 __all__ = ["serve"]
 
@@ -35,7 +35,12 @@ def _loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, default=8080, show_default=True, help="TCP port (0: any free).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
-@click.option("--keystore", "keystore_dir", metavar="DIR", help="Folder of certificates and keys.")
+@click.option(
+    "--keystore",
+    "keystore_dir",
+    metavar="DIR",
+    help="Folder of certificates and keys (default: the settings' keystore, $DUIS_KEYSTORE).",
+)
 @click.option(
     "--counter-db",
     metavar="PATH",
@@ -128,8 +133,10 @@ def serve(
     if token_env is None and os.environ.get("DUIS_SERVE_TOKENS"):
         token_env = "DUIS_SERVE_TOKENS"
     try:
-        config = apply_options(
-            load_config(Path.cwd(), explicit=Path(config_file) if config_file else None),
+        config = load_settings(
+            Path.cwd(),
+            explicit=config_file,
+            keystore=keystore_dir,
             role=role,
             smets=smets,
             dcc_eui=dcc_eui,
@@ -141,7 +148,6 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            keystore=Path(keystore_dir) if keystore_dir else None,
             counter_db=counter_db,
             config=config,
             validate_on_sign=not no_validate,

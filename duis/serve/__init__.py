@@ -3,7 +3,7 @@
 Install with ``pip install 'duis[serve]'`` (Starlette and uvicorn)::
 
     from duis.serve import ServeSettings, run
-    run(ServeSettings(keystore=Path("pki"), counter_db="/var/lib/duis/counters.db"))
+    run(ServeSettings(config=duis.Config(keystore="pki"), counter_db="/var/lib/duis/c.db"))
 
 ``create_app`` gives the ASGI application for embedding in another server; the
 endpoints and settings are described in ``docs/serve.md``.
@@ -21,7 +21,7 @@ from duis.serve._errors import (
     UnauthorizedError,
 )
 from duis.serve._server import build_config, run
-from duis.serve._service import Service, open_counter_store
+from duis.serve._service import Service
 from duis.serve._settings import DEFAULT_PORT, TOKENS_ENV, ServeSettings, TokenSet, load_tokens
 
 __all__ = [
@@ -41,6 +41,5 @@ __all__ = [
     "build_config",
     "create_app",
     "load_tokens",
-    "open_counter_store",
     "run",
 ]

@@ -57,10 +57,9 @@ def _log_config(access: bool) -> dict[str, Any]:
 
 def build_config(settings: ServeSettings) -> uvicorn.Config:
     """The uvicorn configuration for ``settings`` (the app is built in each worker)."""
-    portable = settings.portable()
     loop = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
     config = _Config(
-        functools.partial(create_app, portable),
+        functools.partial(create_app, settings),
         factory=True,
         host=settings.host,
         port=settings.port,

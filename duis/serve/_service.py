@@ -7,13 +7,11 @@ so a bad setting stops the server before it listens, not on the first request.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from duis._exceptions import ConfigError
+from duis._validate import parse_or_report, validate_tree
 from duis.report import Report
-from duis.schemas import SchemaRegistry, default_registry
+from duis.schemas import SchemaRegistry
 from duis.serve._settings import ServeSettings
-from duis.validate import validate
+from mmc import GBCS_RESPONSE, validate_gbcs_tree
 from signing import (
     CounterStore,
     Keystore,
@@ -21,20 +19,12 @@ from signing import (
     SignedMessage,
     VerifiedMessage,
     load_certificates,
+    open_counter_store,
     sign,
     verify,
 )
 
-__all__ = ["Service", "open_counter_store"]
-
-
-def open_counter_store(spec: str | None) -> CounterStore:
-    """The counter store ``--counter-db`` names: a SQLite path (default: per user)."""
-    if spec is not None and spec.startswith(("postgresql:", "postgres:")):
-        raise ConfigError(
-            "this build has no PostgreSQL counter store; give a SQLite path to --counter-db"
-        )
-    return CounterStore(spec)
+__all__ = ["Service"]
 
 
 class Service:
@@ -43,14 +33,14 @@ class Service:
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
         self.config = settings.config
-        self.keystore: Keystore = (
-            Keystore.from_dir(settings.keystore) if settings.keystore else Keystore()
-        )
-        self.counters = open_counter_store(settings.counter_db)
+        folder = self.config.keystore
+        self.keystore: Keystore = Keystore.from_dir(folder) if folder else Keystore()
+        # SQLite or PostgreSQL, through signing's one factory.
+        self.counters: CounterStore = open_counter_store(settings.counter_location)
         self.trust: list[OrgCertificate] | None = (
             [c for f in settings.trust for c in load_certificates(f)] if settings.trust else None
         )
-        self.registry = _registry(self.config.schema_dirs)
+        self.registry: SchemaRegistry = self.config.registry()
 
     def close(self) -> None:
         self.counters.close()
@@ -83,19 +73,14 @@ class Service:
         )
 
     def validate(self, xml: bytes) -> Report:
-        """The report ``duis validate`` gives for this message with the server's settings."""
-        return validate(
-            xml,
-            schemas=self.registry,
-            config=self.config,
-            source="<request>",
-            max_bytes=self.settings.max_body,
-        )
+        """The report ``duis validate`` gives for this message with the server's settings.
 
-
-def _registry(schema_dirs: tuple[Path, ...]) -> SchemaRegistry:
-    if not schema_dirs:
-        registry = default_registry()
-        registry.embedded()
-        return registry
-    return SchemaRegistry(schema_dirs)
+        Requests and responses through the DUIS checks, MMC output through mmc's, as
+        the CLI does; the signature is /verify's business.
+        """
+        tree, name = parse_or_report(xml, source="<request>", max_bytes=self.config.max_bytes)
+        if isinstance(tree, Report):
+            return tree
+        if tree.getroot().tag == GBCS_RESPONSE:
+            return validate_gbcs_tree(tree, schemas=self.registry, config=self.config, source=name)
+        return validate_tree(tree, schemas=self.registry, config=self.config, source=name)

@@ -3,7 +3,7 @@
 The validation settings are the CLI's own :class:`duis.Config` (``[tool.duis]``,
 options, environment): the server adds only what an HTTP service needs (where to
 listen, who may call it, limits). Every worker process rebuilds its service from
-this value, so it must pickle: :meth:`ServeSettings.portable` makes sure it does.
+this value, so it pickles (by value, see :meth:`ServeSettings.__reduce__`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from duis._exceptions import ConfigError
 from duis.config import Config
@@ -38,12 +39,13 @@ class ServeSettings:
     port: int = DEFAULT_PORT
     #: Worker processes; they share the counter store (SQLite locks across processes).
     workers: int = 1
-    #: Folder of certificates and keys: signing keys for /sign, signers for /verify.
-    keystore: Path | None = None
-    #: Counter store: a SQLite path (default: the per-user store, as the CLI).
-    counter_db: str | None = None
-    #: The CLI's validation settings (``[tool.duis]`` plus options).
+    #: The CLI's settings (``[tool.duis]``, environment, options): schemas, role,
+    #: the DCC's EUI, the keystore (signing keys for /sign, signers for /verify) ...
     config: Config = field(default_factory=Config)
+    #: The counter store exactly as given (``--counter-db``): a SQLite path or a
+    #: ``postgresql://`` URL, which a Path would mangle; None: the settings' counter
+    #: DB, else the per-user default, as the CLI.
+    counter_db: str | None = None
     #: Validate a request before signing it (as ``duis sign`` does by default).
     validate_on_sign: bool = True
     #: Accept / use Digital Signing certificates, as before xmlSign existed.
@@ -90,21 +92,29 @@ class ServeSettings:
                 raise ConfigError(f"{name.replace('_', ' ')} must be positive")
 
     @property
+    def counter_location(self) -> str | Path | None:
+        """Where counters live: the option, else the settings file's, else the default."""
+        return self.counter_db if self.counter_db is not None else self.config.counter_db
+
+    @property
     def tls(self) -> bool:
         return self.tls_cert is not None
 
-    def portable(self) -> ServeSettings:
-        """The same settings with plain dicts, so they pickle into worker processes."""
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickle by value: worker processes rebuild the settings (Config holds
+        read-only mappings, which do not pickle, so its fields travel as plain dicts)."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
         cfg = self.config
-        if cfg.device_generation is not None:
-            raise ConfigError("a device-generation callback cannot be passed to workers")
-        plain = replace(
-            cfg,
-            install_code_lengths=dict(cfg.install_code_lengths),
-            severity=dict(cfg.severity),
-            originators=dict(cfg.originators),
-        )
-        return replace(self, config=plain)
+        state["config"] = {
+            f.name: dict(v) if isinstance(v, Mapping) else v
+            for f in fields(cfg)
+            for v in (getattr(cfg, f.name),)
+        }
+        return (_rebuild, (state,))
+
+
+def _rebuild(state: dict[str, Any]) -> ServeSettings:
+    return ServeSettings(**{**state, "config": Config(**state["config"])})
 
 
 @dataclass(frozen=True)
