@@ -6,8 +6,8 @@ folder, access log off) and drives it from a separate load process (asyncio on
 uvloop, raw keep-alive sockets, pre-built requests, so the client costs little) at
 1, 16 and 64 concurrent keep-alive connections, for:
 
-* sign: ``POST /sign`` of the project's SRV 8.2 example request with a fresh counter (validation on, the
-  counter committed durably before use: the default path);
+* sign: ``POST /sign`` of the project's SRV 8.2 example request with a fresh
+  counter (validation on, the counter committed durably before use: the default);
 * sign-preserve: ``POST /sign`` with ``preserveCounter`` (no counter store);
 * verify: ``POST /verify`` of a signed request.
 

@@ -19,6 +19,7 @@ from duis.ids import EUI64, RequestID
 from duis.model import Request, Response, parse
 from duis.report import Kind, Message, Report, Severity
 from duis.schemas import SchemaBundle, SchemaRegistry
+from duis.tracker import Tracker
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,7 @@ __all__ = [
     "SchemaError",
     "SchemaRegistry",
     "Severity",
+    "Tracker",
     "UnsafeXMLError",
     "UserRole",
     "XMLError",

@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "verify": "duis.cli.verify:verify",
     "cert": "duis.cli.cert:cert",
     "serve": "duis.cli.serve:serve",
+    "track": "duis.cli.track:track",
 }
 
 
