@@ -57,6 +57,7 @@ PINNED: dict[str, set[str]] = {
         "parse",
         "validate",
         "validate_tree",
+        "Tracker",
     },
     "mmc": {
         "Basis",
@@ -143,6 +144,12 @@ PINNED: dict[str, set[str]] = {
         "sign",
         "sign_tree",
         "verify",
+        "SignatureCheck",
+        "SignatureStatus",
+        "SignerPolicy",
+        "check_signature",
+        "message_counter_id",
+        "record_counter",
     },
 }
 
