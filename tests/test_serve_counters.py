@@ -176,3 +176,40 @@ def test_worker_killed_mid_request_leaves_no_reused_counter(tmp_path: Path, pki:
     with CounterStore(db) as store:
         recorded = store.last_issued(USER)
     assert recorded is not None and recorded >= max(every)
+
+
+def test_workers_and_cli_share_a_postgresql_store(tmp_path: Path, pki: Path) -> None:
+    import pg_server
+
+    pg = pg_server.start()
+    if isinstance(pg, str):
+        pytest.skip(pg)
+    try:
+        args = ["--keystore", str(pki), "--counter-db", pg.url, "--workers", "2"]
+        with serving(args, tmp_path / "log") as server:
+            got: list[list[int]] = [[] for _ in range(4)]
+            errors: list[str] = []
+            threads = [
+                threading.Thread(target=_client, args=(server, 20, got[i], errors))
+                for i in range(4)
+            ]
+            for t in threads:
+                t.start()
+            (tmp_path / "r.xml").write_bytes(REQUEST)
+            cli = subprocess.run(
+                [sys.executable, "-m", "duis", "sign", "--keystore", str(pki), "--counter-db",
+                 pg.url, "-o", str(tmp_path / "s.xml"), str(tmp_path / "r.xml")],
+                cwd=ROOT, env=duis_env(), capture_output=True, timeout=60,
+            )  # fmt: skip
+            for t in threads:
+                t.join(60)
+            by_worker = _per_worker(server)
+        assert cli.returncode == 0, cli.stderr
+        assert not errors
+        served = [c for g in got for c in g]
+        every = [*served, _counter((tmp_path / "s.xml").read_bytes())]
+        assert len(every) == 81 and len(set(every)) == 81
+        for counters in by_worker.values():
+            assert _strictly_rising(counters)
+    finally:
+        pg.stop()
