@@ -58,7 +58,6 @@ PINNED: dict[str, set[str]] = {
         "parse",
         "validate",
         "validate_tree",
-        "Tracker",
     },
     "mmc": {
         "Basis",
@@ -151,12 +150,6 @@ PINNED: dict[str, set[str]] = {
         "sign",
         "sign_tree",
         "verify",
-        "SignatureCheck",
-        "SignatureStatus",
-        "SignerPolicy",
-        "check_signature",
-        "message_counter_id",
-        "record_counter",
     },
 }
 
