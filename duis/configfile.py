@@ -44,7 +44,12 @@ _KEYS = (
     "ignore",
     "severity",
     "originators",
+    # Which files a folder walk picks: read by the CLI (duis.cli._settings), not Config.
+    "exclude",
+    "extend-exclude",
+    "respect-gitignore",
 )
+_FILE_SELECTION = ("exclude", "extend-exclude", "respect-gitignore")
 _ROLES = ", ".join(r.value for r in UserRole)
 _SEVERITIES = ", ".join(s.value for s in Severity)
 
@@ -123,6 +128,8 @@ def config_from_mapping(
             raise ConfigError(
                 f"unknown setting {raw_key!r}; known settings: {', '.join(_KEYS)}", source=source
             )
+        if key in _FILE_SELECTION:
+            continue
         if key == "schema-dirs":
             dirs = _str_list(value, where, source)
             values["schema_dirs"] = tuple(

@@ -13,8 +13,7 @@ from datetime import datetime, timezone
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._setup import fail_setup
-from duis.cli.verify import parse_at
+from duis.cli._common import fail_setup, parse_at
 from duis.ids import EUI64
 from signing import OrgCertificate, RemotePartyRole, load_certificates, make_test_pki
 

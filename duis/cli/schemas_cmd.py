@@ -7,7 +7,7 @@ import json
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._setup import fail_setup, registry_from
+from duis.cli._common import fail_setup, registry_from
 from duis.versions import KNOWN_VERSIONS
 
 __all__ = ["schemas"]
