@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 __all__ = ["Progress", "default_jobs", "run_ordered"]
@@ -57,8 +58,11 @@ def run_ordered(
     a missing path is reported where it was given.
     """
     global _WORK
-    if jobs <= 1 or not _can_fork():
-        for item in items:
+    source = iter(items)
+    # A short run is done here: forking workers costs more than it saves.
+    head = list(islice(source, 2 * CHUNK))
+    if jobs <= 1 or len(head) < 2 * CHUNK or not _can_fork():
+        for item in chain(head, source):
             yield (item, work(item)) if eligible(item) else item
         return
     import multiprocessing
@@ -68,7 +72,7 @@ def run_ordered(
     window = jobs * 4
     pool = ctx.Pool(jobs)
     try:
-        source = iter(items)
+        source = chain(head, source)
         # Each pending entry: (passthrough items before the chunk, chunk, async result).
         pending: list[tuple[list[Any], list[Any], Any]] = []
         exhausted = False

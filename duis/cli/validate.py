@@ -42,6 +42,7 @@ __all__ = ["validate"]
 _SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 _RA = "http://www.dccinterface.co.uk/ResponseAndAlert"
 _SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+_GBCS_RESPONSE = f"{{{_RA}}}GBCSResponse"
 
 
 @click.command()
@@ -239,9 +240,9 @@ class _Validator:
         namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
         if self.only_duis and namespace not in (_SR, _RA):
             return Note(doc.name, f"root <{root.tag}> is not DUIS or MMC; skipped (--only-duis)")
-        from mmc import GBCS_RESPONSE, validate_gbcs_tree
+        if root.tag == _GBCS_RESPONSE:
+            from mmc import validate_gbcs_tree  # only MMC output pays for loading mmc
 
-        if root.tag == GBCS_RESPONSE:
             # MMC output: the schema, then whether its ...Rsp element is the one the SRV
             # (from --request, else the output's own header) produces.
             return validate_gbcs_tree(
