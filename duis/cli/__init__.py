@@ -75,9 +75,8 @@ def _short_help(name: str) -> str:
     if found is None:
         return ""
     first = " ".join(found.group(1).split())
-    from click.utils import make_default_short_help
-
-    return make_default_short_help(first, 64)
+    first = first.split(". ", 1)[0].rstrip(".") + "."
+    return first if len(first) <= 64 else first[:61].rsplit(" ", 1)[0] + "..."
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
