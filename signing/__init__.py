@@ -14,6 +14,7 @@ byte-compatible with DCC's own tooling::
 from signing._certs import (
     DIGITAL_SIGNING_ROLES,
     XMLSIGN_ROLES,
+    CertificateUse,
     OrgCertificate,
     RemotePartyRole,
     load_certificate,
@@ -21,7 +22,14 @@ from signing._certs import (
     load_private_key,
     parse_issuer_name,
 )
-from signing._counters import CounterStore, default_counter_path
+from signing._counters import (
+    CounterStore,
+    SQLiteCounterStore,
+    default_counter_location,
+    default_counter_path,
+    open_counter_store,
+)
+from signing._counters_pg import PostgresCounterStore
 from signing._exceptions import (
     AlgorithmError,
     BadSignatureError,
@@ -55,7 +63,7 @@ from signing._exceptions import (
     VerificationError,
     WrappedDocumentError,
 )
-from signing._keystore import Credentials, Keystore
+from signing._keystore import Credentials, Keystore, SkippedEntry
 from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
 from signing._profile import DCC_TEST_EUI, Algorithm
 from signing._sign import SignedMessage, sign, sign_tree
@@ -71,6 +79,7 @@ __all__ = [
     "AlgorithmError",
     "BadSignatureError",
     "CertificateError",
+    "CertificateUse",
     "CommentInjectionError",
     "CounterReplayError",
     "CounterStore",
@@ -89,8 +98,10 @@ __all__ = [
     "NoCredentialsError",
     "NotSignableError",
     "OrgCertificate",
+    "PostgresCounterStore",
     "ReferenceURIError",
     "RemotePartyRole",
+    "SQLiteCounterStore",
     "SignatureEncodingError",
     "SignatureMissingError",
     "SignaturePlacementError",
@@ -100,6 +111,7 @@ __all__ = [
     "SignerRoleError",
     "SignerValidityError",
     "SigningError",
+    "SkippedEntry",
     "TestPKI",
     "TransformError",
     "UnknownSignerError",
@@ -107,12 +119,14 @@ __all__ = [
     "VerificationError",
     "VerifiedMessage",
     "WrappedDocumentError",
+    "default_counter_location",
     "default_counter_path",
     "issue_org_certificate",
     "load_certificate",
     "load_certificates",
     "load_private_key",
     "make_test_pki",
+    "open_counter_store",
     "parse_issuer_name",
     "sign",
     "sign_tree",

@@ -262,9 +262,9 @@ def _validate(tree: etree._ElementTree, name: str, config: Config | None) -> Non
 
 
 def _default_store() -> CounterStore:
-    from signing._counters import default_counter_path
+    from signing._counters import default_counter_location
 
-    path = str(default_counter_path())
+    path = str(default_counter_location())
     store = _DEFAULT_STORES.get(path)
     if store is None:
         store = _DEFAULT_STORES[path] = CounterStore(path)
