@@ -228,13 +228,13 @@ class _Verifier:
             report.add(Severity.INFO, "signature.valid", f"signed by {result.signer.describe()}")
             for warning in result.warnings:
                 report.add(Severity.WARNING, "certificate.role-decimal", warning)
-            if self.store is not None:
-                # Only a verified counter is recorded: an unsigned copy must not make
-                # the genuine signed message look like its replay.
-                try:
-                    _replay(result, self.store, report)
-                except DuisError as exc:  # the counter store failing mid-run
-                    return Problem(doc.name, str(exc))
+        if self.store is not None:
+            # Only a verified counter is recorded: an unsigned copy must not make
+            # the genuine signed message look like its replay.
+            try:
+                _replay(result, self.store, report)
+            except DuisError as exc:  # the counter store failing mid-run
+                return Problem(doc.name, str(exc))
         return report
 
 
@@ -243,6 +243,13 @@ def _replay(result: VerifiedMessage, store: CounterStore, report: Report) -> Non
     from duis.report import Kind, Severity
     from signing import CounterReplayError
 
+    if not result.signed:  # an unsigned counter is nobody's word: never recorded
+        report.add(
+            Severity.INFO,
+            "request-id.counter-replay",
+            "unsigned: its counter is not checked or recorded for replay",
+        )
+        return
     rid: RequestID | None = result.request_id
     if result.kind is Kind.RESPONSE:
         el = result.root.find("{http://www.dccinterface.co.uk/ServiceUserGateway}Header")
