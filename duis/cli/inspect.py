@@ -241,24 +241,27 @@ class _Inspector:
                     "line": exc.line,
                 }
             }
-        signed = summary.pop("signed", None)
-        if signed is None:
-            signed = tree.getroot().find(_SIGNATURE) is not None
-        summary["signature"] = self._signature(data, doc.name) if signed else {"status": "none"}
+        summary.pop("signed", None)  # "signed yes" says nothing about a bad signature
+        summary["signature"] = self._signature(data, doc.name)
         return summary
 
     def _signature(self, data: bytes, name: str) -> dict[str, str]:
-        """verified / failed / not checked: never 'signed' for a signature nobody checked."""
-        if self.keystore is None:
-            return {"status": "present, not checked", "detail": "give --keystore DIR to verify it"}
-        from signing import verify as verify_message
+        """verified / failed / unsigned / not-checked, with who signed or why it failed."""
+        from signing import SignatureStatus, check_signature
 
         try:
-            result = verify_message(data, self.keystore, at=self.at, source=name)
+            check = check_signature(data, self.keystore, at=self.at, source=name)
         except DuisError as exc:
             return {"status": "failed", "detail": f"{exc.message} [{exc.rule}]"}
-        who = result.signer.describe() if result.signer is not None else "unknown signer"
-        return {"status": "verified", "detail": f"signed by {who}"}
+        out = {"status": check.status.value}
+        if check.status is SignatureStatus.VERIFIED and check.result is not None:
+            signer = check.result.signer
+            out["detail"] = f"signed by {signer.describe()}" if signer else ""
+        elif check.status is SignatureStatus.FAILED and check.error is not None:
+            out["detail"] = f"{check.error.message} [{check.error.rule}]"
+        elif check.status is SignatureStatus.NOT_CHECKED:
+            out["detail"] = "give --keystore DIR to verify it"
+        return out
 
 
 _SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"

@@ -104,7 +104,7 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
     Exit status: 0 all signed, 1 a file refused, 2 usage or set-up error, 130
     interrupted (the files signed so far are listed).
     """
-    from signing import CounterStore, Credentials
+    from signing import Credentials, open_counter_store
 
     opts = BatchOptions.pop(kwargs)
     if not paths and opts.files_from is None:
@@ -142,7 +142,7 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
     counters: CounterStore | None = None
     if not kwargs["preserve_counter"]:
         try:
-            counters = CounterStore(kwargs["counter_db"])
+            counters = open_counter_store(kwargs["counter_db"])
         except DuisError as exc:
             fail_setup(exc)
 
@@ -332,16 +332,8 @@ class _Assigned:
 
 
 def _reserve(store: CounterStore, wanted: Counter[EUI64]) -> dict[EUI64, Iterator[int]]:
-    """Counters for a block: one transaction for all when the store can, else one each."""
-    reserve = getattr(store, "reserve", None)
-    out: dict[EUI64, Iterator[int]] = {}
-    if reserve is not None:
-        for originator, values in reserve(dict(wanted)).items():
-            out[originator] = iter(values)
-        return out
-    for originator, n in wanted.items():  # pragma: no cover - stores without reserve()
-        out[originator] = iter([store.next(originator) for _ in range(n)])
-    return out
+    """Counters for a block: one transaction per originator (a batch has few)."""
+    return {originator: iter(store.reserve(originator, n)) for originator, n in wanted.items()}
 
 
 def _run(

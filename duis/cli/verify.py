@@ -115,7 +115,7 @@ def verify(paths: tuple[str, ...], **kwargs: Any) -> None:
     signature valid (an unsigned response is a warning unless --require-signature),
     1 a signature missing or bad, 2 usage or set-up error.
     """
-    from signing import DEFAULT_RESPONSE_ROLES, CounterStore, load_certificates
+    from signing import DEFAULT_RESPONSE_ROLES, load_certificates, open_counter_store
 
     opts = BatchOptions.pop(kwargs)
     if not paths and opts.files_from is None:
@@ -133,7 +133,7 @@ def verify(paths: tuple[str, ...], **kwargs: Any) -> None:
     store: CounterStore | None = None
     if kwargs["check_replay"]:
         try:
-            store = CounterStore(kwargs["counter_db"])
+            store = open_counter_store(kwargs["counter_db"])
         except DuisError as exc:
             fail_setup(exc)
         # Replay verdicts depend on the order counters are recorded in.
