@@ -15,6 +15,7 @@ from duis._exceptions import (
 )
 
 if TYPE_CHECKING:
+    from duis._describe import describe
     from duis.catalogue import SRV, CommandVariant, UserRole
     from duis.config import Config
     from duis.ids import EUI64, RequestID
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 # Loaded on first use (PEP 562), so ``duis --help`` and the CLI's startup do not pay
 # for lxml, the catalogue and the schemas: name -> module that defines it.
 _LAZY = {
+    "describe": "duis._describe",
     "SRV": "duis.catalogue",
     "CommandVariant": "duis.catalogue",
     "UserRole": "duis.catalogue",
@@ -88,6 +90,7 @@ __all__ = [
     "XMLError",
     "XMLLimitError",
     "__version__",
+    "describe",
     "parse",
     "validate",
     "validate_tree",

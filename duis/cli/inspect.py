@@ -215,7 +215,7 @@ class _Inspector:
     def __call__(self, doc: Document) -> dict[str, Any]:
         from duis.xml import parse as parse_xml
         from duis.xml import read_input
-        from mmc._describe import describe  # the CLI is the one place that sees mmc
+        from mmc import describe  # the CLI is the one place that sees mmc
 
         try:
             if doc.data is not None:
