@@ -1,6 +1,9 @@
 """duis: build, check, sign and read DCC DUIS messages."""
 
-from typing import TYPE_CHECKING, Any
+import sys as _sys
+from types import ModuleType as _ModuleType
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from duis._exceptions import (
     ConfigError,
@@ -14,7 +17,7 @@ from duis._exceptions import (
     XMLLimitError,
 )
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from duis._describe import describe
     from duis.catalogue import SRV, CommandVariant, UserRole
     from duis.config import Config
@@ -48,7 +51,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'duis' has no attribute {name!r}")
@@ -61,6 +64,23 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+class _Package(_ModuleType):
+    """Keeps ``duis.validate`` the function when the submodule of that name is imported.
+
+    The import system binds a submodule on its package once loaded; eagerly, the
+    package's own ``from duis.validate import validate`` came after and won. Lazily,
+    this does the same at the moment of binding.
+    """
+
+    def __setattr__(self, name: str, value: _Any) -> None:
+        if isinstance(value, _ModuleType) and name in _LAZY and hasattr(value, name):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 __version__ = "0.1.0"
