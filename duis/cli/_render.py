@@ -261,7 +261,7 @@ class JsonSink(Sink):
 
 
 def _rule_summary(rule_id: str) -> str:
-    from duis.rules import get_rule
+    from duis._ruletable import get_rule
 
     rule = get_rule(rule_id)
     return rule.summary if rule is not None else ""
@@ -342,7 +342,7 @@ class SarifSink(Sink):
 
 
 def _descriptor(rule_id: str) -> dict[str, Any]:
-    from duis.rules import get_rule
+    from duis._ruletable import get_rule
 
     rule = get_rule(rule_id)
     out: dict[str, Any] = {"id": rule_id}
