@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from duis import __version__
+
 __all__ = ["main"]
 
 # name -> "module:attribute"; each attribute is a click.Command.
@@ -80,7 +82,7 @@ def _short_help(name: str) -> str:
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="duis", prog_name="duis")
+@click.version_option(version=__version__, prog_name="duis")
 def cli() -> None:
     """Build, check, sign and read DCC DUIS messages."""
 

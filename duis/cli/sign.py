@@ -178,7 +178,7 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
             report_out,
             sys.stderr,
             command="sign",
-            verbose=True,
+            verbose=not opts.quiet,
             quiet=opts.quiet,
             color=opts.fmt == "text" and use_color(opts.color, report_out),
             statistics=opts.statistics,
