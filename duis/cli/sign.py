@@ -4,11 +4,12 @@ Each refusal (no credentials, wrong certificate, invalid request) is one report 
 for that file (exit 1); options or a keystore that cannot be used exit 2.
 
 A batch is signed in blocks. For each block the counters are reserved in one
-transaction (so a crash can waste counters, never hand one out twice), each output
-is written to a temporary file, flushed and renamed over its target, and each
-folder written to is flushed once at the end of the block, which makes the renames
-durable. An interrupted run (Ctrl-C: exit 130, SIGKILL, power loss) leaves every
-input as it was and every output either complete or absent; see docs/signing.md.
+transaction per originator (so a crash can waste counters, never hand one out
+twice), then the outputs go through :func:`duis.fileio.atomic_write_many`: each to a
+temporary file, all flushed in one step, renamed over their targets, and each
+folder flushed once, which makes the renames durable. An interrupted run (Ctrl-C:
+exit 130, SIGKILL, power loss) leaves every input as it was and every output either
+complete or absent; see docs/signing.md.
 """
 
 from __future__ import annotations
@@ -343,7 +344,7 @@ def _run(
     counters: CounterStore | None,
     sink: Sink,
 ) -> None:
-    from duis.fileio import atomic_write
+    from duis.fileio import atomic_write_many
     from duis.report import Report, Severity
 
     index = 0
@@ -366,41 +367,53 @@ def _run(
             if isinstance(result, tuple) and result[1] is not None and counters is not None:
                 wanted[result[1]] += 1
         pool = _reserve(counters, wanted) if counters is not None and wanted else {}
-        folders: set[Path] = set()
+        # What to say about each file, in order; said once the block's outputs are
+        # written, so "signed" means the output is on disk.
+        events: list[tuple[str, Any]] = []
+        writes: list[tuple[Path, bytes]] = []
+        interrupted = False
         try:
             for i, item, result in prepared:
                 if isinstance(item, Problem):
-                    sink.problem(item.name, item.message)
-                    continue
-                if isinstance(item, Note):
-                    sink.note(item.name, item.message)
-                    continue
-                if isinstance(result, Problem):
-                    sink.problem(result.name, result.message)
-                    continue
-                if not isinstance(result, tuple):
-                    sink.file(result)
-                    continue
-                data, originator, config = result
-                counter = _Assigned(next(pool[originator])) if originator in pool else None
-                signed = signer.sign(item, data, config, counter)
-                if isinstance(signed, Report):
-                    sink.file(signed)
-                    continue
-                if targets is None:
-                    sys.stdout.buffer.write(signed.xml)
-                    sys.stdout.buffer.flush()
-                    dest = "stdout"
+                    events.append(("problem", (item.name, item.message)))
+                elif isinstance(item, Note):
+                    events.append(("note", (item.name, item.message)))
+                elif isinstance(result, Problem):
+                    events.append(("problem", (result.name, result.message)))
+                elif not isinstance(result, tuple):
+                    events.append(("file", result))
                 else:
-                    target = targets[i]
-                    try:
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        atomic_write(target, signed.xml)
-                    except (DuisError, OSError) as exc:
-                        sink.problem(str(target), str(exc))
+                    data, originator, config = result
+                    counter = _Assigned(next(pool[originator])) if originator in pool else None
+                    signed = signer.sign(item, data, config, counter)
+                    if isinstance(signed, Report):
+                        events.append(("file", signed))
                         continue
-                    folders.add(target.parent)
-                    dest = str(target)
+                    if targets is None:
+                        sys.stdout.buffer.write(signed.xml)
+                        sys.stdout.buffer.flush()
+                        events.append(("signed", (item, signed, "stdout", None)))
+                    else:
+                        writes.append((targets[i], signed.xml))
+                        events.append(("signed", (item, signed, str(targets[i]), targets[i])))
+        except KeyboardInterrupt:
+            # Ctrl-C: what is signed so far is still written (and said), then stop.
+            interrupted = True
+        for target, _ in writes:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        failed = atomic_write_many(writes) if writes else {}
+        for kind, value in events:
+            if kind == "problem":
+                sink.problem(*value)
+            elif kind == "note":
+                sink.note(*value)
+            elif kind == "file":
+                sink.file(value)
+            else:
+                item, signed, dest, target = value
+                if target is not None and target in failed:
+                    sink.problem(str(target), failed[target].message)
+                    continue
                 report = Report(item.name, kind=signed.kind)
                 rid = f", RequestID {signed.request_id}" if signed.request_id else ""
                 report.add(
@@ -410,20 +423,5 @@ def _run(
                 )
                 signer.signed += 1
                 sink.file(report)
-        finally:
-            _fsync_folders(folders)
-
-
-def _fsync_folders(folders: set[Path]) -> None:
-    """Flush each folder once, so the renames into it survive a power loss."""
-    for folder in folders:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        if interrupted:
+            raise KeyboardInterrupt
