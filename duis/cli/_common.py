@@ -162,6 +162,10 @@ def registry_from(schema_dirs: tuple[str, ...]) -> SchemaRegistry:
             registry.embedded()
         else:
             registry = SchemaRegistry(schema_dirs)
+        # Compiled now, in this process: forked workers then share it instead of each
+        # compiling its own copy (which cost more than the second core gained).
+        for bundle in registry.official or [registry.embedded()]:
+            bundle.compiled()
     except DuisError as exc:
         fail_setup(exc)
     _REGISTRIES[schema_dirs] = registry
