@@ -25,6 +25,7 @@ if _TYPE_CHECKING:
     from duis.model import Request, Response, parse
     from duis.report import Kind, Message, Report, Severity
     from duis.schemas import SchemaBundle, SchemaRegistry
+    from duis.tracker import Tracker
     from duis.validate import validate, validate_tree
 
 # Loaded on first use (PEP 562), so ``duis --help`` and the CLI's startup do not pay
@@ -46,6 +47,7 @@ _LAZY = {
     "Severity": "duis.report",
     "SchemaBundle": "duis.schemas",
     "SchemaRegistry": "duis.schemas",
+    "Tracker": "duis.tracker",
     "validate": "duis.validate",
     "validate_tree": "duis.validate",
 }
@@ -105,6 +107,7 @@ __all__ = [
     "SchemaError",
     "SchemaRegistry",
     "Severity",
+    "Tracker",
     "UnsafeXMLError",
     "UserRole",
     "XMLError",

@@ -16,6 +16,7 @@ from lxml import etree
 from duis import catalogue
 from duis._decode import decode_body, plain_body
 from duis._exceptions import ModelError
+from duis.alerts import summarize as summarize_alert
 from duis.codes import alert_code, response_code
 from duis.ids import RequestID
 from duis.model import Request, Response
@@ -89,6 +90,13 @@ def _response(resp: Response) -> dict[str, Any]:
         out["content"] = None if content.content_kind is None else content.content_kind.value
     elif isinstance(content, DCCAlert):
         out["content"] = content.event_kind
+    alert = summarize_alert(resp.body.getroottree().getroot())
+    if alert is not None:
+        # Which device, and what alert-storm protection (SECMP0062) held back.
+        out["alert_device"] = alert.device
+        out["throttling"] = {**alert.to_json()["throttling"], "text": alert.throttling}  # type: ignore[dict-item]
+        if alert.instruction is not None:
+            out["instruction"] = {"number": alert.instruction[0], "of": alert.instruction[1]}
     return out
 
 

@@ -80,6 +80,13 @@ AREAS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "and skip whatever they cannot read, so a broken header gives the `xsd` finding "
             "alone.",
         ),
+        "response": (
+            "Response and alert rules",
+            "`duis validate` checks every Service Response, alert and MMC device alert "
+            "against its XSD and then against these rules: future-dated outcomes (alerts "
+            "8F66/8F67), alert codes against the payload they carry, and alert throttling "
+            "metadata ([responses](responses.md)).",
+        ),
         "pipeline": (
             "Reading and schema validation",
             "What `duis validate` (and `duis.validate`) reports about the document itself: "
@@ -266,6 +273,113 @@ _TABLE: tuple[Rule, ...] = (
         it is a bug report: please send the message that caused it.
         """,
         area="request",
+    ),
+    # -- responses and alerts ---------------------------------------------------------
+    _r(
+        "future-dated.pattern",
+        ERROR,
+        "Alert 8F66/8F67 for an SRV that the device does not future-date",
+        """
+        Alerts 8F66 and 8F67 report that a device ran (or failed to run) a command it
+        held until its execution date-time. DUIS's SRV matrix gives each SRV a
+        future-dated response pattern: "Device" (the device holds the command and
+        alerts), "DSP" (the DCC holds the request and sends it when due; the outcome is
+        an ordinary response), "DSP & Device", or none. Only the Device patterns can
+        produce a FutureDatedDeviceAlertMessage; for any other SRV (4.1.1 is DSP-dated,
+        8.2 is a non-device request) it was filed against the wrong request.
+        """,
+        example="a FutureDatedDeviceAlertMessage inside the ResponseMessage of SRV 4.1.1",
+        area="response",
+    ),
+    _r(
+        "future-dated.instruction",
+        ERROR,
+        "InstructionNumber not between 1 and TotalCommandInstructions",
+        """
+        A future-dated command may hold several activation date-time instructions and
+        the device sends one 8F66/8F67 per instruction (MMC: one per DLMS/COSEM or GBZ
+        instruction, GBCS 9.2.2.6). InstructionNumber counts them from 1 to
+        TotalCommandInstructions; the XSD types both as plain unsignedShort, so 0 of 2,
+        3 of 2 or 1 of 0 pass it, and a tracker waiting for "all instructions" would
+        wait for ever.
+        """,
+        example="<sr:InstructionNumber>3</sr:InstructionNumber> with "
+        "<sr:TotalCommandInstructions>2</sr:TotalCommandInstructions>",
+        area="response",
+    ),
+    _r(
+        "future-dated.body-kind",
+        ERROR,
+        "Alert 8F66/8F67 sent as a plain DeviceAlertMessage",
+        """
+        Since CR1233 the DCC delivers the outcome of a future-dated instruction as a
+        FutureDatedDeviceAlertMessage inside a ResponseMessage that names the SRV (and
+        carries the request's RequestID), with the instruction's number. An 8F66 or 8F67
+        in a plain DeviceAlertMessage has neither, so nothing ties it to the command it
+        reports on.
+        """,
+        example="<sr:DeviceAlertMessage><sr:AlertCode>8F66</sr:AlertCode>...",
+        area="response",
+    ),
+    _r(
+        "alert.payload",
+        ERROR,
+        "MMC device alert whose payload element is not one its alert code returns",
+        """
+        MMC's DeviceAlertContent may carry one Payload element, a choice of nine, and
+        the MMC schema says which alert returns each: the outage/restoration times for
+        8F35-8F3C, the APC level elements for 8F86 and 8F87, the auxiliary controller's
+        state for 8F88, the firmware image hash for 8F1C/8F72, the future-dated outcome
+        for 8F66/8F67, and so on. The choice itself is free, so an outage alert with an
+        APC payload is schema-valid; a program that dispatches on the code then reads the
+        wrong fields.
+        """,
+        example="GBCSHexAlertCode 8F35 with a LimitAPCLevelCommandProcessedDeviceAlert payload",
+        area="response",
+    ),
+    _r(
+        "dcc-alert.event",
+        ERROR,
+        "DCC alert whose event element is not the one its DCCAlertCode carries",
+        """
+        A DCCAlertMessage's DCCAlert is a free choice of two dozen event elements
+        whatever the DCCAlertCode says. Where this project knows which event a code
+        carries (AD1, the Communications Hub's power outage, carries PowerOutageEvent;
+        N24, the result of an Update HAN Device Log, carries UpdateHANDeviceLogResult),
+        an alert whose code and event disagree is refused; other codes are not checked.
+        """,
+        example="<sr:DCCAlertCode>AD1</sr:DCCAlertCode> with an UpdateHANDeviceLogResult event",
+        area="response",
+    ),
+    _r(
+        "throttle.count-without-id",
+        ERROR,
+        "ThrottledAlertCount without ThrottledAlertSequenceId",
+        """
+        Alert-storm protection (SECMP0062) lets the DCC hold back repeated alerts; the
+        alert that gets through says how many were held back (ThrottledAlertCount) and
+        where it stands in the device's throttled sequence (ThrottledAlertSequenceId).
+        The XSD makes both optional and independent, but a count without its sequence id
+        cannot be placed: nobody can tell which run of alerts it summarises or whether
+        one was missed.
+        """,
+        example="<sr:ThrottledAlertCount>12</sr:ThrottledAlertCount> and no "
+        "ThrottledAlertSequenceId",
+        area="response",
+    ),
+    _r(
+        "throttle.sequence-back",
+        WARNING,
+        "ThrottledAlertSequenceId lower than an earlier one from the same device",
+        """
+        Within one device's alerts the ThrottledAlertSequenceId rises; one lower than
+        an earlier alert's means the alerts were read out of order or one was replayed,
+        and counting lost alerts from the gaps would go wrong. This needs more than one
+        message: ``duis validate`` keeps the last id per device for one run (files in the
+        order given) and the tracker keeps them for good.
+        """,
+        example="alert files of one device with sequence ids 7 then 5, in one validate run",
+        area="response",
     ),
     # -- the validation pipeline -----------------------------------------------------
     _r(
@@ -859,6 +973,17 @@ _TABLE: tuple[Rule, ...] = (
         """
         Counters are never handed out twice; a store that cannot be trusted stops
         signing rather than risk a replay.
+        """,
+        area="setup",
+    ),
+    _r(
+        "tracker.store",
+        ERROR,
+        "The tracker's SQLite file cannot be opened or written",
+        """
+        The tracker records every message in one transaction; a store it cannot open or
+        write would lose outcomes silently, so it stops instead (exit 2 from
+        ``duis track``). Choose another file with ``--db`` or ``$DUIS_TRACKER_DB``.
         """,
         area="setup",
     ),

@@ -22,7 +22,7 @@ from duis.model._common import RA, SR
 from duis.model.request import Request
 from duis.model.response import Response
 from duis.report import Kind, Report
-from duis.rules import check_request
+from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
 from duis.schemas import RegistryLike, SchemaBundle, as_registry
 from duis.versions import KNOWN_VERSIONS, is_known
 from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, read_input, sourceline
@@ -48,6 +48,7 @@ def validate(
     max_bytes: int | None = None,
     request: Request | None = None,
     signer: EUI64 | None = None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     """Judge one DUIS document (bytes, text, a path or a binary file).
 
@@ -57,6 +58,8 @@ def validate(
     report with one ``xml.*`` error, not an exception. With ``request``, a response is
     also checked to answer it (:func:`duis.correlate`); ``signer`` is the EUI-64 that
     verified the response's signature, if one did.
+    ``sequences`` carries alert throttling sequence ids from one message to the next
+    (one per run, files in arrival order) for ``throttle.sequence-back``.
     """
     cfg = config if config is not None else _DEFAULT_CONFIG
     limit = max_bytes if max_bytes is not None else cfg.max_bytes
@@ -64,7 +67,13 @@ def validate(
     if isinstance(tree, Report):
         return tree
     return validate_tree(
-        tree, schemas=schemas, config=config, source=name, request=request, signer=signer
+        tree,
+        schemas=schemas,
+        config=config,
+        source=name,
+        request=request,
+        signer=signer,
+        sequences=sequences,
     )
 
 
@@ -95,6 +104,7 @@ def validate_tree(
     source: str = "<input>",
     request: Request | None = None,
     signer: EUI64 | None = None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     """:func:`validate` for a tree already produced by :func:`duis.xml.parse`."""
     cfg = config if config is not None else _DEFAULT_CONFIG
@@ -136,6 +146,10 @@ def validate_tree(
             _note_unchecked(root, report, bundle)
     if report.kind is Kind.REQUEST:
         check_request(root, report, cfg)
+    elif report.kind is Kind.RESPONSE:
+        check_response(root, report, cfg, sequences=sequences)
+    else:
+        check_mmc_alert(root, report, cfg)
     if request is not None:
         _correlate(root, report, request, cfg, signer)
     return _graded(report, cfg)

@@ -43,6 +43,9 @@ def _mmc(doc: GBCSResponse) -> dict[str, Any]:
         "message_success": doc.message_success,
         "alert_code": describe_code(doc.alert_code, alert=True),
         "alert_description": doc.alert_description,
+        # An MMC device alert comes from its BusinessOriginatorID; MMC output carries no
+        # throttling metadata (that is on the DUIS DeviceAlertMessage around it).
+        "alert_device": str(doc.originator) if alert else None,
         "message_code": doc.message_code,
         "timestamp": doc.timestamp,
     }

@@ -51,37 +51,46 @@ MIXED_XMLDSIG: frozenset[str] = frozenset(
 )
 
 
-def _element_only(el: etree._Element) -> bool:
-    """True when ``el``'s whitespace text nodes are ignorable to a schema-aware parser."""
-    if el.tag in MIXED_XMLDSIG:
-        return False
+_WS = " \t\r\n"
+
+
+def _blank_nodes(el: etree._Element) -> list[etree._Element] | None:
+    """For element-only ``el``: its children (whose tails are all XML whitespace).
+
+    None when ``el`` is not element-only: no element child, a mixed xmldsig type, or
+    character data of its own. XML whitespace is its four characters only:
+    ``str.isspace`` would also take U+00A0, which is character data to a parser.
+    """
+    text = el.text
+    if text and text.strip(_WS):
+        return None
+    children = list(el)
     has_element = False
-    if el.text and not _xml_space(el.text):
-        return False
-    for child in el:
-        if isinstance(child.tag, str):
-            has_element = True
+    for child in children:
         tail = child.tail
-        if tail and not _xml_space(tail):
-            return False
-    return has_element
+        if tail and tail.strip(_WS):
+            return None
+        if not has_element and isinstance(child.tag, str):
+            has_element = True
+    if not has_element or el.tag in MIXED_XMLDSIG:
+        return None
+    return children
 
 
 def compact(root: etree._Element) -> bool:
-    """Remove whitespace-only text in element-only content, in place; True if any was.
-
-    Whitespace is XML's four characters only: ``str.isspace`` would also take U+00A0,
-    which is character data to an XML parser (and makes the content mixed).
-    """
+    """Remove whitespace-only text in element-only content, in place; True if any was."""
     changed = False
     for el in root.iter(etree.Element):
-        if len(el) == 0 or not _element_only(el):
+        if len(el) == 0:
             continue
-        if el.text is not None and _xml_space(el.text):
+        children = _blank_nodes(el)
+        if children is None:
+            continue
+        if el.text is not None:
             el.text = None
             changed = True
-        for child in el:
-            if child.tail is not None and _xml_space(child.tail):
+        for child in children:
+            if child.tail is not None:
                 child.tail = None
                 changed = True
     return changed
@@ -90,17 +99,11 @@ def compact(root: etree._Element) -> bool:
 def is_compact(root: etree._Element) -> bool:
     """True when :func:`compact` would change nothing."""
     for el in root.iter(etree.Element):
-        if len(el) == 0 or not _element_only(el):
+        if len(el) == 0:
             continue
-        if el.text is not None and _xml_space(el.text):
-            return False
-        if any(c.tail is not None and _xml_space(c.tail) for c in el):
+        children = _blank_nodes(el)
+        if children is None:
+            continue
+        if el.text is not None or any(c.tail is not None for c in children):
             return False
     return True
-
-
-_XML_SPACE = frozenset(" \t\r\n")
-
-
-def _xml_space(text: str) -> bool:
-    return bool(text) and all(ch in _XML_SPACE for ch in text)

@@ -189,7 +189,7 @@ class SignaturePlacementError(VerificationError):
 
 
 class CommentInjectionError(VerificationError):
-    """A comment splits signed text; C14N ignores it, so readers could be fooled."""
+    """A comment or PI splits signed text; readers that stop at it see other text."""
 
     rule = "signature.comment"
 

@@ -161,8 +161,9 @@ def sign(
         text = el.text or ""  # the whole text: _check_signable refused split text
         el.text = text[: text.rindex(":") + 1] + str(counter)
 
+    compact(root)  # our own parse: compact in place (see sign_tree)
     return SignedMessage(
-        xml=sign_tree(tree, credentials, source=name),
+        xml=_sign_compact(tree, credentials, name),
         kind=kind,
         request_id=request_id,
         signer=credentials.certificate,
@@ -210,6 +211,11 @@ def sign_tree(
     if not is_compact(tree.getroot()):
         tree = copy.deepcopy(tree)
         compact(tree.getroot())
+    return _sign_compact(tree, credentials, source)
+
+
+def _sign_compact(tree: etree._ElementTree, credentials: Credentials, source: str) -> bytes:
+    """:func:`sign_tree` for a tree already compacted."""
     root = tree.getroot()
     try:
         c14n = etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)

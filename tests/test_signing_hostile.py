@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from duis.ids import EUI64
@@ -504,3 +506,57 @@ def test_signature_followed_by_a_comment_only_is_still_last(world: _World) -> No
     root.append(etree.Comment(" trailing "))
     assert verify(etree.tostring(root), world.keystore).signed
     copy.deepcopy(root)
+
+
+# ---- sign never reports success on output its verifier refuses (issue 14 §12) ----
+
+_INSERTS = [
+    "<!-- c -->",
+    "<?pi x?>",
+    "\n   ",
+    " \t",
+    f'<ds:Signature xmlns:ds="{DS}"/>',
+    "<sr:Extra/>",
+    "&amp;",
+    "<![CDATA[ ]]>",
+    "\u00a0",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=10_000), st.sampled_from(_INSERTS)),
+        min_size=1,
+        max_size=4,
+    )
+)
+@example(edits=[(REQUEST.index(b":1764") + 2, "<!-- n -->")])
+@example(edits=[(REQUEST.index(b"</sr:ReadInstant"), f'<ds:Signature xmlns:ds="{DS}"/>')])
+def test_whatever_sign_accepts_verifies(edits: list[tuple[int, str]]) -> None:
+    world = _WORLD
+    text = REQUEST.decode()
+    for pos, insert in edits:
+        # Between elements (after a '>') or inside a value (before a letter or digit).
+        anchors = [i + 1 for i, ch in enumerate(text[:-1]) if ch == ">"]
+        anchors += [
+            i
+            for i in range(1, len(text))
+            if text[i - 1].isalnum() and text.rfind(">", 0, i) > text.rfind("<", 0, i)
+        ]
+        at = anchors[pos % len(anchors)]
+        text = text[:at] + insert + text[at:]
+    data = text.encode()
+    try:
+        parse(data)
+    except Exception:
+        return  # not XML: nothing to sign
+    try:
+        signed = sign(data, credentials=world.user, preserve_counter=True, validate=False)
+    except SigningError:
+        return
+    result = verify(signed.xml, world.keystore)
+    assert result.request_id == signed.request_id
+
+
+_WORLD = _World()

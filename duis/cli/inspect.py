@@ -48,6 +48,9 @@ _LABELS = (
     ("response_datetime", "response time"),
     ("alert_code", "alert code"),
     ("alert_description", "alert text"),
+    ("alert_device", "alert device"),
+    ("throttling", "throttling"),
+    ("instruction", "instruction"),
     ("content", "content"),
     ("body_element", "body element"),
     ("response_element", "MMC element"),
@@ -70,6 +73,10 @@ def _value(key: str, value: Any) -> str:
         return f"{value['code']}{category}: {value['meaning']}"
     if key == "signature":
         return str(value["status"]) + (f": {value['detail']}" if value.get("detail") else "")
+    if key == "throttling":
+        return str(value["text"])
+    if key == "instruction":
+        return f"{value['number']} of {value['of']}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

@@ -8,7 +8,7 @@ findings printed as soon as every earlier file's are out.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from duis.ids import EUI64
     from duis.model import Request
     from duis.report import Message, Report
+    from duis.rules import AlertSequences
     from signing import Keystore
 
 __all__ = ["validate"]
@@ -211,6 +212,9 @@ class _Validator:
     request: Request | None
     checker: _SignatureCheck | None
     only_duis: bool
+    #: Throttled-alert sequence ids seen so far, per process: the cross-file check is
+    #: complete only when one process sees every file (--jobs 1), see docs/cli.md.
+    sequences: AlertSequences = field(default_factory=lambda: _sequences())
 
     def __call__(self, doc: Document) -> Report | Problem | Note:
         from duis.report import Report
@@ -266,12 +270,19 @@ class _Validator:
             source=name,
             request=self.request,
             signer=signer,
+            sequences=self.sequences,
         )
         for message in findings:
             graded = config.grade(message)
             if graded is not None:
                 report.messages.append(graded)
         return report
+
+
+def _sequences() -> AlertSequences:
+    from duis.rules import AlertSequences
+
+    return AlertSequences()
 
 
 class _SignatureCheck:

@@ -20,14 +20,18 @@ from duis._ruletable import (
     matches,
 )
 from duis.rules._request import check_request
+from duis.rules._response import AlertSequences, check_mmc_alert, check_response
 
 __all__ = [
     "AREAS",
     "RULES",
+    "AlertSequences",
     "Rule",
     "all_rules",
+    "check_mmc_alert",
     "check_patterns",
     "check_request",
+    "check_response",
     "families",
     "get_rule",
     "matches",
