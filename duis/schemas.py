@@ -283,7 +283,7 @@ class SchemaRegistry:
 #: What every ``schemas=`` parameter accepts: a registry, or a folder or folders of
 #: DCC bundles (a string is one path).
 RegistryLike = Union[
-    "SchemaRegistry", str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]
+    SchemaRegistry, str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]
 ]
 
 

@@ -49,6 +49,7 @@ from duis.model.response import (
     SMETS1Response,
     parse_datetime,
 )
+from duis.namespaces import DS, clark
 from duis.rules._response import DEVICE_DATED_PATTERNS
 from duis.xml import DEFAULT_MAX_BYTES, XInput, parse
 
@@ -90,7 +91,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_by_device ON alerts (device, sequence_id);
 """
 
-_DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+_DS_SIGNATURE = clark(DS, "Signature")
 _FAILURE_CODES = frozenset({"8F67"})
 # Epoch milliseconds between 2000 and 2100: a counter DCC-style tooling derived from
 # the clock, so it says when the request was made.

@@ -14,7 +14,7 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import IO, TypeAlias
+from typing import IO, TypeAlias, Union
 
 from lxml import etree
 
@@ -36,7 +36,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 256
 
 #: Anything accepted as a document: raw bytes, text, a path or a binary file object.
-XInput: TypeAlias = "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]"
+XInput: TypeAlias = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
 
 _XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._setup import fail_setup
-from duis.cli.verify import parse_at
+from duis.cli._common import fail_setup, parse_at
 from duis.ids import EUI64
 from signing import (
     DIGITAL_SIGNING_ROLES,

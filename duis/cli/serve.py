@@ -15,8 +15,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import ConfigError, DuisError
-from duis.cli._setup import fail_setup
-from duis.cli.verify import parse_at
+from duis.cli._common import fail_setup, parse_at
 from duis.configfile import load_settings
 
 __all__ = ["serve"]
