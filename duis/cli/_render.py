@@ -322,7 +322,6 @@ class SarifSink(Sink):
             "driver": {
                 "name": "duis",
                 "version": __version__,
-                "informationUri": "https://github.com/duis-dev/duis",
                 "rules": rules,
             }
         }
