@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MAX_NAMESPACES",
     "XInput",
     "element_text",
+    "element_value",
     "parse",
     "read_input",
     "sourceline",
@@ -472,6 +473,16 @@ def element_text(el: etree._Element) -> str:
     if len(el) == 0:
         return text
     return text + "".join(child.tail or "" for child in el)
+
+
+def element_value(el: etree._Element) -> str:
+    """:func:`element_text` without leading and trailing XML whitespace.
+
+    What a token-like simple type (a counter, an EUI-64, an SRV) means to the XSD,
+    whose whitespace facet removes only space, tab, CR and LF: Python's ``strip()``
+    would also remove a no-break space the XSD keeps (and so refuses).
+    """
+    return element_text(el).strip(_XML_SPACE)
 
 
 def sourceline(el: etree._Element) -> int | None:

@@ -18,6 +18,7 @@ from lxml import etree
 
 from duis.model._common import local
 from duis.schemas import SchemaBundle
+from duis.xml import element_value
 
 __all__ = ["decode_body", "plain_body"]
 
@@ -100,7 +101,7 @@ def plain_body(root: etree._Element) -> dict[str, Any]:
 def _plain(el: etree._Element) -> Any:
     children = [c for c in el if isinstance(c.tag, str)]
     attrs = {f"@{etree.QName(k).localname}": v for k, v in el.attrib.items()}
-    text = (el.text or "").strip()
+    text = element_value(el)
     if not children and not attrs:
         return text
     out: dict[str, Any] = dict(attrs)
