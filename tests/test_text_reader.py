@@ -8,6 +8,7 @@ and skip the rules of 8.11 (issue 14.2).
 from __future__ import annotations
 
 import pytest
+
 from duis.config import Config
 from duis.model import Request, Response
 from duis.report import Report
