@@ -380,7 +380,7 @@ def _declaring_element(root: etree._Element, prefix: str | None, uri: str) -> et
     pending = False
     for event, item in etree.iterwalk(root, events=("start-ns", "start")):
         if event == "start-ns":
-            pending = item == (prefix or "", uri) or item == (prefix, uri)
+            pending = pending or item in ((prefix or "", uri), (prefix, uri))
         elif pending:
             return item  # type: ignore[no-any-return]
     return None

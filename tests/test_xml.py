@@ -314,3 +314,10 @@ def test_any_text_in_any_accepted_encoding_gives_a_tree_or_a_library_error(
 def test_unaccepted_declared_encodings_are_refused(enc: str, quote: str) -> None:
     with pytest.raises(UnsafeXMLError):
         parse(f"<?xml version={quote}1.0{quote} encoding={quote}{enc}{quote}?><r/>".encode())
+
+
+def test_relative_namespace_among_others_is_placed_on_its_element() -> None:
+    doc = b'<?xml version="1.0"?>\n<r xmlns:x="rel/uri" xmlns:a="urn:a" xmlns:b="urn:b"/>'
+    with pytest.raises(MalformedXMLError, match="rel/uri") as info:
+        parse(doc)
+    assert info.value.line == 2
