@@ -162,8 +162,12 @@ def write_files(
     items: Iterable[tuple[str | os.PathLike[str], bytes]],
     *,
     overwrite_read_only: bool = False,
+    modes: Iterable[int | None] | None = None,
 ) -> list[Path]:
     """Write several files; returns the real paths written, in order.
+
+    ``modes`` gives each file's permission bits (None: keep the old file's), e.g.
+    0o600 for private keys written beside their certificates.
 
     Every target is checked first (:func:`check_targets`); then every temporary file
     is written and fsynced, so a full disk changes nothing; then each is renamed into
@@ -171,6 +175,14 @@ def write_files(
     """
     pairs = list(items)
     targets = check_targets((p for p, _ in pairs), overwrite_read_only=overwrite_read_only)
+    if modes is not None:
+        wanted = list(modes)
+        if len(wanted) != len(targets):
+            raise ValueError("write_files: one mode per file, or no modes")
+        targets = [
+            t if m is None else Target(t.given, t.real, m)
+            for t, m in zip(targets, wanted, strict=True)
+        ]
     temps: list[str] = []
     try:
         for target, (_, data) in zip(targets, pairs, strict=True):

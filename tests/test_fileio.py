@@ -114,3 +114,9 @@ def test_batch_with_one_bad_target_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="FIFO"):
         write_files([(tmp_path / "a.xml", b"A"), (fifo, b"F")])
     assert not (tmp_path / "a.xml").exists()
+
+
+@posix_only
+def test_batch_modes(tmp_path: Path) -> None:
+    write_files([(tmp_path / "k.pem", b"K"), (tmp_path / "c.pem", b"C")], modes=[0o600, None])
+    assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600
