@@ -1,5 +1,6 @@
 """duis: build, check, sign and read DCC DUIS messages."""
 
+from duis._describe import describe
 from duis._exceptions import (
     ConfigError,
     DuisError,
@@ -17,6 +18,7 @@ from duis.ids import EUI64, RequestID
 from duis.model import Request, Response, parse
 from duis.report import Kind, Message, Report, Severity
 from duis.schemas import SchemaBundle, SchemaRegistry
+from duis.tracker import Tracker
 from duis.validate import validate, validate_tree
 
 __version__ = "0.1.0"
@@ -41,11 +43,13 @@ __all__ = [
     "SchemaError",
     "SchemaRegistry",
     "Severity",
+    "Tracker",
     "UnsafeXMLError",
     "UserRole",
     "XMLError",
     "XMLLimitError",
     "__version__",
+    "describe",
     "parse",
     "validate",
     "validate_tree",

@@ -9,26 +9,44 @@ naming the file, the key and what to write instead.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from duis._exceptions import ConfigError
-from duis.catalogue import UserRole
-from duis.config import DEFAULT_INSTALL_CODE_LENGTHS, GENERATION_KEYS, Config
-from duis.ids import EUI64
-from duis.report import Severity
+from duis._ruletable import check_patterns
+from duis.config import (
+    Config,
+    to_eui,
+    to_lengths,
+    to_max_bytes,
+    to_originators,
+    to_path,
+    to_role,
+    to_severities,
+    to_smets,
+    to_strings,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["CONFIG_FILES", "apply_options", "config_from_mapping", "find_config", "load_config"]
+__all__ = [
+    "CONFIG_FILES",
+    "ENV_CONFIG",
+    "ENV_KEYSTORE",
+    "apply_options",
+    "config_from_mapping",
+    "find_config",
+    "load_config",
+    "load_settings",
+]
 
 #: File names looked for in each folder, first match wins (a ``pyproject.toml``
 #: counts only when it has a ``[tool.duis]`` table).
@@ -44,9 +62,15 @@ _KEYS = (
     "ignore",
     "severity",
     "originators",
+    "keystore",
+    "counter-db",
+    "max-bytes",
 )
-_ROLES = ", ".join(r.value for r in UserRole)
-_SEVERITIES = ", ".join(s.value for s in Severity)
+#: Environment variables :func:`load_settings` reads (``$DUIS_SCHEMA_DIR`` is read by
+#: :func:`duis.schemas.default_registry` when no settings name schema folders, and
+#: ``$DUIS_COUNTER_DB`` by the counter store when none names a store).
+ENV_CONFIG = "DUIS_CONFIG"
+ENV_KEYSTORE = "DUIS_KEYSTORE"
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -130,21 +154,28 @@ def config_from_mapping(
                 for d in dirs
             )
         elif key == "role":
-            values["role"] = _role(value, where, source)
+            values["role"] = to_role(value, where, source)
         elif key == "dcc-eui":
-            values["dcc_eui"] = _eui(value, where, source)
+            values["dcc_eui"] = to_eui(value, where, source)
         elif key == "smets":
-            values["smets"] = _smets(value, where, source)
+            values["smets"] = to_smets(value, where, source)
         elif key == "install-code-lengths":
-            values["install_code_lengths"] = _lengths(value, where, source)
+            values["install_code_lengths"] = to_lengths(value, where, source)
         elif key == "select":
             values["select"] = _rules(_str_list(value, where, source), where, source)
         elif key == "ignore":
             values["ignore"] = _rules(_str_list(value, where, source), where, source)
         elif key == "severity":
-            values["severity"] = _severities(value, where, source)
+            values["severity"] = to_severities(value, where, source)
         elif key == "originators":
-            values["originators"] = _originators(value, where, source)
+            values["originators"] = to_originators(value, where, source)
+        elif key in ("keystore", "counter-db"):
+            path = to_path(value, where, source)
+            if base is not None and not path.is_absolute():
+                path = base / path
+            values[key.replace("-", "_")] = path
+        elif key == "max-bytes":
+            values["max_bytes"] = to_max_bytes(value, where, source)
     return Config(source=source, **values)
 
 
@@ -158,6 +189,9 @@ def apply_options(
     ignore: Iterable[str] = (),
     severity: Iterable[str] = (),
     schema_dirs: Iterable[str | Path] = (),
+    keystore: str | Path | None = None,
+    counter_db: str | Path | None = None,
+    max_bytes: int | None = None,
 ) -> Config:
     """``config`` with command-line options laid over it.
 
@@ -168,11 +202,17 @@ def apply_options(
     source = "command line"
     changes: dict[str, Any] = {}
     if role is not None:
-        changes["role"] = _role(role, "--role", source)
+        changes["role"] = to_role(role, "--role", source)
     if smets is not None:
-        changes["smets"] = _smets(smets, "--smets", source)
+        changes["smets"] = to_smets(smets, "--smets", source)
     if dcc_eui is not None:
-        changes["dcc_eui"] = _eui(dcc_eui, "--dcc-eui", source)
+        changes["dcc_eui"] = to_eui(dcc_eui, "--dcc-eui", source)
+    if keystore is not None:
+        changes["keystore"] = to_path(keystore, "--keystore", source)
+    if counter_db is not None:
+        changes["counter_db"] = to_path(counter_db, "--counter-db", source)
+    if max_bytes is not None:
+        changes["max_bytes"] = to_max_bytes(max_bytes, "--max-bytes", source)
     selected = _split(select)
     if selected:
         changes["select"] = _rules(selected, "--select", source)
@@ -192,7 +232,7 @@ def apply_options(
             table[rule_id.strip()] = level.strip()
         changes["severity"] = {
             **config.severity,
-            **_severities(table, "--severity", source),
+            **to_severities(table, "--severity", source),
         }
     dirs = tuple(Path(d) for d in schema_dirs)
     if dirs:
@@ -200,134 +240,39 @@ def apply_options(
     return replace(config, **changes) if changes else config
 
 
+def load_settings(
+    start: Path | None = None,
+    *,
+    explicit: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Config:
+    """The settings of a run: file, then environment, then options (each wins over the last).
+
+    The file is ``explicit``, else ``$DUIS_CONFIG``, else the nearest ``duis.toml`` or
+    ``pyproject.toml`` with ``[tool.duis]`` walking up from ``start`` (default: the
+    current folder). ``$DUIS_KEYSTORE`` names the keystore when the file does not.
+    ``options`` are :func:`apply_options`'s keywords (``role="IS"``, ``select=[...]``).
+    Every command and the serve app build their settings here, so the same folder
+    gives the same verdict everywhere. Raises :class:`~duis.ConfigError`.
+    """
+    env = os.environ if environ is None else environ
+    chosen = explicit if explicit is not None else env.get(ENV_CONFIG) or None
+    config = load_config(start, explicit=Path(chosen) if chosen is not None else None)
+    keystore = env.get(ENV_KEYSTORE)
+    if keystore and config.keystore is None:
+        config = replace(config, keystore=to_path(keystore, f"${ENV_KEYSTORE}", "environment"))
+    return apply_options(config, **options)
+
+
 def _split(values: Iterable[str]) -> list[str]:
     return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
 
 
 def _str_list(value: object, where: str, source: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise ConfigError(f'{where} must be a list of strings, e.g. ["srv", "cv"]', source=source)
-
-
-def _role(value: object, where: str, source: str) -> UserRole:
-    text = str(value).strip().upper() if isinstance(value, str) else None
-    try:
-        return UserRole(text)
-    except ValueError:
-        raise ConfigError(
-            f"{where}: {value!r} is not a User Role; use one of {_ROLES}", source=source
-        ) from None
-
-
-def _eui(value: object, where: str, source: str) -> EUI64:
-    if not isinstance(value, str):
-        raise ConfigError(
-            f"{where} must be a string such as 90-B3-D5-1F-30-00-00-02", source=source
-        )
-    try:
-        return EUI64.parse(value)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}", source=source) from None
-
-
-def _smets(value: object, where: str, source: str) -> int:
-    text = str(value).strip().lower().removeprefix("smets").rstrip("+")
-    if text in ("1", "2") and not isinstance(value, bool):
-        return int(text)
-    raise ConfigError(
-        f"{where}: {value!r} is not a SMETS generation; use 1 (SMETS1) or 2 (SMETS2+)",
-        source=source,
-    )
-
-
-def _lengths(value: object, where: str, source: str) -> Mapping[str, tuple[int, ...]]:
-    if not isinstance(value, dict):
-        raise ConfigError(
-            f"{where} must be a table such as {{ smets1 = [6, 8, 12, 16], smets2 = [16] }}",
-            source=source,
-        )
-    table = dict(DEFAULT_INSTALL_CODE_LENGTHS)
-    for key, lengths in value.items():
-        if key not in GENERATION_KEYS:
-            raise ConfigError(
-                f"{where}: unknown generation {key!r}; use {', '.join(GENERATION_KEYS)}",
-                source=source,
-            )
-        if (
-            not isinstance(lengths, list)
-            or not lengths
-            or not all(isinstance(n, int) and not isinstance(n, bool) for n in lengths)
-            or not all(1 <= n <= 64 for n in lengths)
-        ):
-            raise ConfigError(
-                f"{where}.{key} must be a non-empty list of octet counts, e.g. [16]",
-                source=source,
-            )
-        table[key] = tuple(sorted(set(lengths)))
-    return MappingProxyType(table)
+    return list(to_strings(value, where, source))
 
 
 def _rules(patterns: list[str], where: str, source: str) -> tuple[str, ...]:
-    """Refuse a misspelt id in a family the rules own; other families pass through
-    (the validate pipeline has its own ids, such as ``xsd`` and ``schema-version``)."""
-    from duis.rules import families, get_rule
-
-    owned = families()
-    for pattern in patterns:
-        if pattern in ("ALL", "*") or pattern in owned:
-            continue
-        family = pattern.split(".", 1)[0]
-        if family in owned and get_rule(pattern) is None:
-            known = sorted(r.id for r in _family_rules(family))
-            raise ConfigError(
-                f"{where}: no rule {pattern!r}; the {family} rules are {', '.join(known)}",
-                source=source,
-            )
-    return tuple(patterns)
-
-
-def _family_rules(family: str) -> list[Any]:
-    from duis.rules import all_rules
-
-    return [r for r in all_rules() if r.family == family]
-
-
-def _severities(value: object, where: str, source: str) -> dict[str, Severity]:
-    if not isinstance(value, dict):
-        raise ConfigError(
-            f'{where} must be a table of rule = level, e.g. {{ "eligibility.role" = "warning" }}',
-            source=source,
-        )
-    out: dict[str, Severity] = {}
-    for rule_id, level in value.items():
-        _rules([str(rule_id)], where, source)
-        try:
-            out[str(rule_id)] = Severity(str(level).strip().lower())
-        except ValueError:
-            raise ConfigError(
-                f"{where}: {rule_id} = {level!r} is not a severity; use {_SEVERITIES}",
-                source=source,
-            ) from None
-    return out
-
-
-def _originators(value: object, where: str, source: str) -> dict[EUI64, tuple[UserRole, ...]]:
-    if not isinstance(value, dict):
-        raise ConfigError(
-            f'{where} must be a table of EUI = role(s), e.g. "90-B3-D5-1F-30-01-00-00" = "IS"',
-            source=source,
-        )
-    out: dict[EUI64, tuple[UserRole, ...]] = {}
-    for eui, roles in value.items():
-        key = _eui(eui, where, source)
-        names = [roles] if isinstance(roles, str) else roles
-        if not isinstance(names, list) or not names:
-            raise ConfigError(
-                f'{where}: {eui} must map to a role or a list of roles, e.g. ["IS", "GS"]',
-                source=source,
-            )
-        out[key] = tuple(_role(n, f"{where} {eui}", source) for n in names)
-    return out
+    """Refuse any id or prefix no rule in the rule table has (like ruff)."""
+    return check_patterns(patterns, where, source)

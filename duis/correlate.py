@@ -12,28 +12,25 @@ the caller passes the verified signer's EUI-64 in as data.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from types import MappingProxyType
 
+from duis._ruletable import all_rules
 from duis.catalogue import CommandVariant
 from duis.ids import EUI64
 from duis.model._common import SR
 from duis.model.request import Request
 from duis.model.response import ContentKind, ResponseMessage, SMETS1Response
 from duis.model.response import Response as _Response
-from duis.report import Message, Severity
+from duis.report import Message
 from duis.xml import sourceline
 
 __all__ = ["RULES", "correlate"]
 
-#: Rule ids :func:`correlate` reports, with what each means.
-RULES = {
-    "correlate.request-id": "the response's RequestID is not the request's",
-    "correlate.response-id": "the ResponseID's originator/target are not the request's, swapped",
-    "correlate.srv": "the response names another ServiceReference(Variant) than the request",
-    "correlate.content": "the response content does not fit the request's CommandVariant",
-    "correlate.signer": "the response was signed by someone other than the DCC",
-    "correlate.signer-unverified": "the response carries a signature nobody verified",
-}
+#: The ``correlate.*`` rules with what each checks: a view of the rule table, not a copy.
+RULES: Mapping[str, str] = MappingProxyType(
+    {r.id: r.summary for r in all_rules() if r.family == "correlate"}
+)
 
 _CV_CONTENT: dict[ContentKind, frozenset[CommandVariant]] = {
     ContentKind.PRE_COMMAND: frozenset({CommandVariant.TRANSFORM}),
@@ -66,8 +63,7 @@ def correlate(
     rid = request.request_id
     if response.request_id is None:
         out.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.request-id",
                 f"the response has no RequestID, so nothing ties it to request {rid}",
                 _header_line(response, "Header"),
@@ -76,8 +72,7 @@ def correlate(
         )
     elif response.request_id != rid:
         out.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.request-id",
                 f"the response answers RequestID {response.request_id}, not this request's {rid}",
                 _header_line(response, "Header/sr:RequestID"),
@@ -91,8 +86,7 @@ def correlate(
         and (resp_id.originator, resp_id.target) != (rid.target, rid.originator)
     ):
         out.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.response-id",
                 f"ResponseID {resp_id} should run from the request's target {rid.target} to "
                 f"its originator {rid.originator}",
@@ -115,8 +109,7 @@ def _srv(
     out = []
     if content.srv is not None and content.srv != request.srv:
         out.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.srv",
                 f"the response is for SRV {content.srv}, the request was SRV {request.srv}",
                 line,
@@ -128,8 +121,7 @@ def _srv(
         and content.service_reference != request.service_reference
     ):
         out.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.srv",
                 f"the response is for ServiceReference {content.service_reference}, the "
                 f"request was {request.service_reference}",
@@ -148,8 +140,7 @@ def _content(request: Request, content: ResponseMessage, line: int | None) -> li
     allowed = _CV_CONTENT.get(kind)
     if allowed is not None and cv not in allowed:
         return [
-            Message(
-                Severity.WARNING,
+            Message.of(
                 "correlate.content",
                 f"the response carries a {kind.value}, which CommandVariant {cv.value} "
                 f"({cv.meaning}) does not produce",
@@ -159,8 +150,7 @@ def _content(request: Request, content: ResponseMessage, line: int | None) -> li
         ]
     if cv is CommandVariant.TRANSFORM and kind is not ContentKind.PRE_COMMAND:
         return [
-            Message(
-                Severity.WARNING,
+            Message.of(
                 "correlate.content",
                 f"CommandVariant 4 asks the DCC for a PreCommand, but the response carries "
                 f"a {kind.value}",
@@ -183,8 +173,7 @@ def _signer(
     line = sourceline(response.signature)
     if signer is None:
         return [
-            Message(
-                Severity.INFO,
+            Message.of(
                 "correlate.signer-unverified",
                 "the response is signed but its signer was not verified; verify it "
                 "(duis verify) to learn that the DCC sent it",
@@ -195,8 +184,7 @@ def _signer(
     allowed = {dcc_eui} if isinstance(dcc_eui, EUI64) else set(dcc_eui or ())
     if signer == request.request_id.originator:
         return [
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.signer",
                 f"the response was signed by {signer}, the request's own originator, not "
                 "by the DCC",
@@ -207,8 +195,7 @@ def _signer(
     if allowed and signer not in allowed:
         names = ", ".join(str(e) for e in sorted(allowed))
         return [
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "correlate.signer",
                 f"the response was signed by {signer}, which is not the DCC ({names})",
                 line,

@@ -2,7 +2,10 @@
 
 A :class:`Message` carries a stable rule id (``xsd``, ``srv.body-mismatch``, ...) so
 users can select, ignore or re-grade rules and CI can grep for them; a
-:class:`Report` collects them for one document together with what judged it.
+:class:`Report` collects them for one document together with what judged it. Code that
+finds a problem names the rule; :meth:`Message.of` and :meth:`Report.emit` stamp its
+default severity from the rule table (:mod:`duis.rules`), so the table is the one place
+a rule's severity is written.
 """
 
 from __future__ import annotations
@@ -10,18 +13,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from duis._ruletable import get_rule
+from duis._severity import Severity
+
 __all__ = ["Kind", "Message", "Report", "Severity"]
-
-
-class Severity(str, enum.Enum):
-    """How bad a finding is; only ``error`` makes a document invalid."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Kind(str, enum.Enum):
@@ -45,6 +40,28 @@ class Message:
     line: int | None = None
     path: str | None = None
     column: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        rule: str,
+        text: str,
+        line: int | None = None,
+        path: str | None = None,
+        column: int | None = None,
+        *,
+        severity: Severity | None = None,
+    ) -> Message:
+        """A finding of ``rule`` at the rule table's severity (``severity`` overrides it).
+
+        Raises KeyError for an id the table does not have: emitting one is a bug.
+        """
+        if severity is None:
+            found = get_rule(rule)
+            if found is None:
+                raise KeyError(f"rule id {rule!r} is not in the rule table (duis/_ruletable.py)")
+            severity = found.severity
+        return cls(severity, rule, text, line, path, column)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -87,6 +104,21 @@ class Report:
         column: int | None = None,
     ) -> None:
         self.messages.append(Message(severity, rule, text, line, path, column))
+
+    def emit(
+        self,
+        rule: str,
+        text: str,
+        *,
+        line: int | None = None,
+        path: str | None = None,
+        column: int | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        """Add a finding of ``rule`` at the rule table's severity (see :meth:`Message.of`)."""
+        self.messages.append(
+            Message.of(rule, text, line=line, path=path, column=column, severity=severity)
+        )
 
     def rules(self) -> set[str]:
         """The rule ids that fired: handy in tests and for ``--select`` checks."""

@@ -21,21 +21,30 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Union
 from urllib.parse import quote
 
 from lxml import etree
 
 from duis._exceptions import SchemaError
-from duis.report import Report, Severity
+from duis.report import Report
 from duis.versions import NEWEST, to_decimal
 
 __all__ = [
     "EMBEDDED_NAME",
+    "ENV_VAR",
+    "RegistryLike",
     "SchemaBundle",
     "SchemaRegistry",
+    "as_registry",
     "default_registry",
     "embedded_dir",
+    "env_schema_dirs",
+    "registry_for",
 ]
+
+#: Folders of official bundles used when no settings name any (``os.pathsep`` list).
+ENV_VAR = "DUIS_SCHEMA_DIR"
 
 EMBEDDED_NAME = "embedded"
 _XS = "http://www.w3.org/2001/XMLSchema"
@@ -94,8 +103,7 @@ class SchemaBundle:
         if schema.validate(tree):
             return True
         for entry in schema.error_log:  # type: ignore[attr-defined]
-            report.add(
-                Severity.ERROR,
+            report.emit(
                 "xsd",
                 _readable(entry.message),
                 line=entry.line or None,
@@ -202,10 +210,13 @@ class SchemaRegistry:
     message no bundle matches is an error naming the versions there are.
     """
 
-    def __init__(self, schema_dirs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    def __init__(
+        self, schema_dirs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = ()
+    ) -> None:
+        """Register ``schema_dirs``: one folder or several (a string is one path)."""
         self._official: list[SchemaBundle] = []
         self._embedded: SchemaBundle | None = None
-        for d in schema_dirs:
+        for d in _as_dirs(schema_dirs):
             self.add_dir(d)
 
     def add_dir(self, folder: str | os.PathLike[str]) -> list[SchemaBundle]:
@@ -272,19 +283,76 @@ class SchemaRegistry:
         )
 
 
+#: What every ``schemas=`` parameter accepts: a registry, or a folder or folders of
+#: DCC bundles (a string is one path).
+RegistryLike = Union[
+    "SchemaRegistry", str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]
+]
+
+
+def _as_dirs(value: object) -> tuple[Path, ...]:
+    if isinstance(value, (str, os.PathLike)):
+        return (Path(value),)
+    if isinstance(value, Iterable) and not isinstance(value, bytes):
+        out = []
+        for item in value:
+            if not isinstance(item, (str, os.PathLike)):
+                raise SchemaError(f"schema folder must be a path, not {item!r}")
+            out.append(Path(item))
+        return tuple(out)
+    raise SchemaError(f"schema folders must be a path or paths, not {value!r}")
+
+
+_cache_lock = threading.Lock()
+_registries: dict[tuple[str, ...], SchemaRegistry] = {}
+
+
+def registry_for(schema_dirs: Iterable[str | os.PathLike[str]] = ()) -> SchemaRegistry:
+    """The registry for these folders, built once per process (none: :func:`default_registry`).
+
+    Registering a folder scans and compiles it, so every entry point with the same
+    folders shares one registry rather than paying that per message.
+    """
+    dirs = _as_dirs(schema_dirs)
+    if not dirs:
+        return default_registry()
+    key = tuple(str(d.resolve()) for d in dirs)
+    found = _registries.get(key)
+    if found is None:
+        with _cache_lock:
+            found = _registries.get(key)
+            if found is None:
+                found = SchemaRegistry(dirs)
+                _registries[key] = found
+    return found
+
+
+def as_registry(schemas: RegistryLike | None) -> SchemaRegistry:
+    """A registry from whatever a ``schemas=`` parameter was given (None: the default)."""
+    if schemas is None:
+        return default_registry()
+    if isinstance(schemas, SchemaRegistry):
+        return schemas
+    return registry_for(_as_dirs(schemas))
+
+
+def env_schema_dirs() -> tuple[Path, ...]:
+    """The folders ``$DUIS_SCHEMA_DIR`` names (``os.pathsep``-separated)."""
+    return tuple(Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d)
+
+
 _default_lock = threading.Lock()
-_default: dict[str, SchemaRegistry] = {}
+_default: dict[tuple[Path, ...], SchemaRegistry] = {}
 
 
 def default_registry() -> SchemaRegistry:
     """The registry used when none is given: embedded, plus ``$DUIS_SCHEMA_DIR`` folders."""
-    env = os.environ.get("DUIS_SCHEMA_DIR", "")
-    registry = _default.get(env)
+    dirs = env_schema_dirs()
+    registry = _default.get(dirs)
     if registry is None:
         with _default_lock:
-            registry = _default.get(env)
+            registry = _default.get(dirs)
             if registry is None:
-                dirs = [d for d in env.split(os.pathsep) if d]
                 registry = SchemaRegistry(dirs)
-                _default[env] = registry
+                _default[dirs] = registry
     return registry

@@ -21,28 +21,13 @@ from duis.ids import EUI64
 from duis.model._common import RA, SR
 from duis.model.request import Request
 from duis.model.response import Response
-from duis.report import Kind, Report, Severity
-from duis.rules import check_request
-from duis.schemas import SchemaBundle, SchemaRegistry, default_registry
+from duis.report import Kind, Report
+from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
+from duis.schemas import RegistryLike, SchemaBundle, as_registry
 from duis.versions import KNOWN_VERSIONS, is_known
-from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse, sourceline
+from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse, read_input, sourceline
 
-__all__ = ["RULES", "parse_or_report", "validate", "validate_tree"]
-
-#: Rule ids the pipeline itself reports (the request rules live in :mod:`duis.rules`,
-#: correlation's in :mod:`duis.correlate`), with what each means.
-RULES: dict[str, tuple[str, str]] = {
-    "xml.malformed": ("error", "the input is not well-formed XML (line and column given)"),
-    "xml.unsafe": ("error", "DOCTYPE, entity or XInclude: refused before anything is resolved"),
-    "xml.too-large": ("error", "over the size limit (--max-bytes) or the nesting-depth limit"),
-    "kind.unknown": ("error", "the root is not sr:Request, sr:Response or ra:GBCSResponse"),
-    "schema-version.unknown": ("error", "schemaVersion is a decimal but no DUIS version"),
-    "schema-version.no-schema": ("error", "several bundles registered, none for this version"),
-    "xsd": ("error", "the XSD that judged the message refuses it (its message is quoted)"),
-    "xsd.not-covered": ("info", "the embedded schema accepted this element's content unchecked"),
-    "correlate.not-a-response": ("error", "a request to match was given, but this is no response"),
-    "correlate.unreadable": ("error", "the response could not be read to match it"),
-}
+__all__ = ["parse_or_report", "validate", "validate_tree"]
 
 _REQUEST = f"{{{SR}}}Request"
 _RESPONSE = f"{{{SR}}}Response"
@@ -57,25 +42,38 @@ _DEFAULT_CONFIG = Config()
 def validate(
     data: XInput,
     *,
-    schemas: SchemaRegistry | None = None,
+    schemas: RegistryLike | None = None,
     config: Config | None = None,
     source: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     request: Request | None = None,
     signer: EUI64 | None = None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     """Judge one DUIS document (bytes, text, a path or a binary file).
 
-    ``schemas`` defaults to the embedded schemas plus any ``$DUIS_SCHEMA_DIR`` bundles.
-    Unsafe or malformed XML gives a report with one ``xml.*`` error, not an exception.
-    With ``request``, a response is also checked to answer it (:func:`duis.correlate`);
-    ``signer`` is the EUI-64 that verified the response's signature, if one did.
+    ``schemas`` (a registry, or a folder or folders of DCC bundles) defaults to the
+    config's ``schema_dirs``, else the embedded schemas plus any ``$DUIS_SCHEMA_DIR``
+    bundles; ``max_bytes`` defaults to the config's. Unsafe or malformed XML gives a
+    report with one ``xml.*`` error, not an exception. With ``request``, a response is
+    also checked to answer it (:func:`duis.correlate`); ``signer`` is the EUI-64 that
+    verified the response's signature, if one did.
+    ``sequences`` carries alert throttling sequence ids from one message to the next
+    (one per run, files in arrival order) for ``throttle.sequence-back``.
     """
-    tree, name = parse_or_report(data, source=source, max_bytes=max_bytes)
+    cfg = config if config is not None else _DEFAULT_CONFIG
+    limit = max_bytes if max_bytes is not None else cfg.max_bytes
+    tree, name = parse_or_report(data, source=source, max_bytes=limit)
     if isinstance(tree, Report):
         return tree
     return validate_tree(
-        tree, schemas=schemas, config=config, source=name, request=request, signer=signer
+        tree,
+        schemas=schemas,
+        config=config,
+        source=name,
+        request=request,
+        signer=signer,
+        sequences=sequences,
     )
 
 
@@ -87,30 +85,30 @@ def parse_or_report(
     Every validating entry point (this module's, ``mmc.validate``) starts here, so
     unsafe or malformed input is always the same finding and never an exception.
     """
+    # The one reader names the input (a path is its own name) and reads it once.
     try:
-        tree = parse(data, source=source, max_bytes=max_bytes)
+        raw, name = read_input(data, source=source, max_bytes=max_bytes)
+        tree = parse(raw, source=name, max_bytes=max_bytes)
     except XMLError as exc:
         report = Report(exc.source or source or "<input>")
-        report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
+        report.emit(exc.rule, exc.message, line=exc.line, column=exc.column)
         return report, report.source
-    name = source
-    if name is None:
-        name = data if isinstance(data, str) and not data.lstrip().startswith("<") else "<input>"
-    return tree, str(name)
+    return tree, name
 
 
 def validate_tree(
     tree: etree._ElementTree,
     *,
-    schemas: SchemaRegistry | None = None,
+    schemas: RegistryLike | None = None,
     config: Config | None = None,
     source: str = "<input>",
     request: Request | None = None,
     signer: EUI64 | None = None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     """:func:`validate` for a tree already produced by :func:`duis.xml.parse`."""
-    registry = schemas if schemas is not None else default_registry()
     cfg = config if config is not None else _DEFAULT_CONFIG
+    registry = as_registry(schemas) if schemas is not None else cfg.registry()
     root = tree.getroot()
     report = Report(source)
     tag = root.tag
@@ -123,8 +121,7 @@ def validate_tree(
     if report.kind is not Kind.OTHER:
         report.srv = _srv_of(root, report.kind)
     elif tag != _GBCS_RESPONSE:
-        report.add(
-            Severity.ERROR,
+        report.emit(
             "kind.unknown",
             f"root element {_prefixed(root)!r} is not a DUIS Request, Response or MMC GBCSResponse",
             line=sourceline(root),
@@ -132,8 +129,7 @@ def validate_tree(
         return _graded(report, cfg)
     # MMC output carries the same schemaVersion as the DUIS release it belongs to.
     if version is not None and not is_known(version):
-        report.add(
-            Severity.ERROR,
+        report.emit(
             "schema-version.unknown",
             f"schemaVersion {version!r} is not a DUIS version (known: "
             f"{', '.join(KNOWN_VERSIONS)}); the XSD accepts any decimal, the DCC does not",
@@ -142,9 +138,7 @@ def validate_tree(
         )
     bundle, why_none = registry.select(version)
     if bundle is None:
-        report.add(
-            Severity.ERROR, "schema-version.no-schema", why_none or "", line=sourceline(root)
-        )
+        report.emit("schema-version.no-schema", why_none or "", line=sourceline(root))
     else:
         report.schema = bundle.name
         bundle.validate(tree, report)
@@ -152,6 +146,10 @@ def validate_tree(
             _note_unchecked(root, report, bundle)
     if report.kind is Kind.REQUEST:
         check_request(root, report, cfg)
+    elif report.kind is Kind.RESPONSE:
+        check_response(root, report, cfg, sequences=sequences)
+    else:
+        check_mmc_alert(root, report, cfg)
     if request is not None:
         _correlate(root, report, request, cfg, signer)
     return _graded(report, cfg)
@@ -161,8 +159,7 @@ def _correlate(
     root: etree._Element, report: Report, request: Request, cfg: Config, signer: EUI64 | None
 ) -> None:
     if report.kind is not Kind.RESPONSE:
-        report.add(
-            Severity.ERROR,
+        report.emit(
             "correlate.not-a-response",
             f"a request was given to match against, but this document is {report.kind.value!r}, "
             "not a response",
@@ -172,7 +169,7 @@ def _correlate(
     try:
         response = Response.from_tree(root, report.source)
     except ModelError as exc:
-        report.add(Severity.ERROR, "correlate.unreadable", exc.message, line=exc.line)
+        report.emit("correlate.unreadable", exc.message, line=exc.line)
         return
     report.messages.extend(correlate(request, response, dcc_eui=cfg.dcc_eui, signer=signer))
 
@@ -220,27 +217,39 @@ def _prefixed(el: etree._Element) -> str:
 
 
 def _note_unchecked(root: etree._Element, report: Report, bundle: SchemaBundle) -> None:
-    """Say, as info, which content the embedded schema accepted without checking it."""
-    body = root.find(_BODY)
-    candidates: list[etree._Element] = []
-    if body is not None:
-        for el in body:
-            candidates.append(el)
-            if el.tag == _RESPONSE_MESSAGE:
-                candidates.extend(el)
-    if root.tag == _GBCS_RESPONSE:
-        candidates.extend(root.iter(f"{{{RA}}}SMETSData"))
-        candidates = [c for el in candidates for c in el]
-    for el in candidates:
-        if not isinstance(el.tag, str):
-            continue
-        name = etree.QName(el).localname
-        if name in bundle.unchecked:
-            report.add(
-                Severity.INFO,
+    """Say, as info, which content the embedded schema accepted without checking it.
+
+    Every region typed ``UncheckedContent`` is reported, at any depth (request bodies,
+    DCC alert events, MMC ``...Rsp`` payloads and alert payloads), once each: what lies
+    inside an unchecked region is unchecked too and is not listed again. One pass over
+    the tree, so the cost is linear in its size.
+    """
+    unchecked = bundle.unchecked
+    # Pre-order walk with an explicit stack: findings come in document order and no
+    # recursion limit applies to deep documents.
+    stack: list[tuple[etree._Element, str]] = [(root, f"/{_prefixed(root)}")]
+    while stack:
+        el, where = stack.pop()
+        if el is not root and etree.QName(el).localname in unchecked:
+            report.emit(
                 "xsd.not-covered",
-                f"the content of <{name}> was not checked: the embedded schema covers only "
-                "its element; pass --schema-dir with DCC's official XSD bundle to check it",
+                f"the content of <{etree.QName(el).localname}> was not checked: the embedded "
+                "schema covers only its element; pass --schema-dir with DCC's official XSD "
+                "bundle to check it",
                 line=sourceline(el),
-                path=f"/{_prefixed(root)}/.../{name}",
+                path=where,
             )
+            continue
+        children = []
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag[0] != "{":
+                continue
+            namespace, _, name = tag[1:].partition("}")
+            prefix = _PREFIX.get(namespace)
+            if prefix is not None:  # foreign content (ds:Signature) has its own schema
+                children.append((child, f"{where}/{prefix}:{name}"))
+        stack.extend(reversed(children))
+
+
+_PREFIX = {SR: "sr", RA: "ra"}

@@ -1,12 +1,13 @@
 """mmc: what comes back from the DCC, read and checked.
 
-MMC output (``ra:GBCSResponse``, a device's GBCS response decoded into XML), the SRV
-to ``...Rsp`` element mappings, and the catalogue of DUIS response and alert codes
-with their meanings. Builds on :mod:`duis` (safe parser, catalogue, schemas); ``duis``
-itself never imports this package.
+MMC output (``ra:GBCSResponse``, a device's GBCS response decoded into XML) and the SRV
+to ``...Rsp`` element mappings. The catalogue of DUIS response and alert codes is DUIS
+header data and lives in :mod:`duis.codes`; it is re-exported here for convenience.
+Builds on :mod:`duis` (safe parser, catalogue, schemas); ``duis`` itself never imports
+this package.
 """
 
-from mmc._codes import (
+from duis.codes import (
     Basis,
     Category,
     Code,
@@ -19,6 +20,7 @@ from mmc._codes import (
 )
 from mmc._document import GBCS_RESPONSE, GBCSData, GBCSResponse, MMCBodyKind, parse
 from mmc._mapping import RULES, check_response_element, expected_element, srvs_for_element
+from mmc._summary import describe
 from mmc._validate import validate, validate_gbcs_tree
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "alert_code",
     "check_response_element",
     "dcc_alert_codes",
+    "describe",
     "device_alert_code",
     "expected_element",
     "future_dated_alert_codes",

@@ -10,26 +10,25 @@ optional ``ServiceReferenceVariant`` in its header.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from lxml import etree
 
 from duis import catalogue
+from duis._ruletable import all_rules
 from duis.model._common import RA, local
-from duis.report import Message, Severity
+from duis.report import Message
 from duis.xml import element_value, sourceline
 from mmc._document import GBCS_RESPONSE, GBCSResponse, MMCBodyKind
 
 __all__ = ["check_response_element", "expected_element", "srvs_for_element"]
 
-#: Rule ids this module reports (stable: users filter on them).
-RULES = {
-    "mmc.element-mismatch": "the ...Rsp element is not the one the SRV produces",
-    "mmc.no-response-element": "the SRV has no MMC response element, yet one is present",
-    "mmc.srv-unknown": "the SRV given is not a DUIS Service Reference Variant",
-    "mmc.srv-header-mismatch": "the header's ServiceReferenceVariant is not the SRV given",
-    "mmc.srv-missing": "no SRV known, so the element could not be checked",
-}
+#: The ``mmc.*`` rules with what each checks: a view of the rule table, not a copy.
+RULES: Mapping[str, str] = MappingProxyType(
+    {r.id: r.summary for r in all_rules() if r.family == "mmc"}
+)
 
 
 def expected_element(srv: str) -> str | None:
@@ -80,8 +79,7 @@ def check_response_element(
     given = srv.strip() if srv is not None else None
     if given is not None and header_srv and header_srv != given:
         messages.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "mmc.srv-header-mismatch",
                 f"the header names SRV {header_srv} but this output belongs to SRV {given}",
                 root_line,
@@ -96,8 +94,7 @@ def check_response_element(
     path = f"/ra:GBCSResponse/ra:Body/ra:ResponseMessage/ra:SMETSData/ra:{name}"
     if not use:
         messages.append(
-            Message(
-                Severity.INFO,
+            Message.of(
                 "mmc.srv-missing",
                 f"<{name}> was not checked against an SRV: none was given and the header "
                 "names none (pass the SRV, e.g. --srv or the request it answers)",
@@ -109,8 +106,7 @@ def check_response_element(
     row = catalogue.get(use)
     if row is None:
         messages.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "mmc.srv-unknown",
                 f"{use!r} is not a DUIS Service Reference Variant; see `duis srv`",
                 line,
@@ -120,8 +116,7 @@ def check_response_element(
         return messages
     if row.mmc_response is None:
         messages.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "mmc.no-response-element",
                 f"SRV {row.srv} ({row.name}) has no MMC response element, yet the output "
                 f"carries <{name}>",
@@ -133,8 +128,7 @@ def check_response_element(
         owners = srvs_for_element(name)
         hint = f" (that element answers SRV {', '.join(owners)})" if owners else ""
         messages.append(
-            Message(
-                Severity.ERROR,
+            Message.of(
                 "mmc.element-mismatch",
                 f"SRV {row.srv} ({row.name}) is answered by <{row.mmc_response}>, "
                 f"not <{name}>{hint}",

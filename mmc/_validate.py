@@ -10,10 +10,10 @@ from __future__ import annotations
 from lxml import etree
 
 from duis.config import Config
-from duis.report import Report, Severity
-from duis.schemas import SchemaRegistry
+from duis.report import Report
+from duis.schemas import RegistryLike
 from duis.validate import parse_or_report, validate_tree
-from duis.xml import DEFAULT_MAX_BYTES, XInput, sourceline
+from duis.xml import XInput, sourceline
 from mmc._document import GBCS_RESPONSE
 from mmc._mapping import check_response_element
 
@@ -24,10 +24,10 @@ def validate(
     data: XInput,
     *,
     srv: str | None = None,
-    schemas: SchemaRegistry | None = None,
+    schemas: RegistryLike | None = None,
     config: Config | None = None,
     source: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
 ) -> Report:
     """Judge one MMC ``ra:GBCSResponse``: XSD, then the SRV -> ``...Rsp`` mapping.
 
@@ -35,14 +35,14 @@ def validate(
     header's ServiceReferenceVariant is used when it is omitted. A document that is
     not a GBCSResponse gets an ``mmc.not-mmc`` error.
     """
-    tree, name = parse_or_report(data, source=source, max_bytes=max_bytes)
+    limit = max_bytes if max_bytes is not None else (config or Config()).max_bytes
+    tree, name = parse_or_report(data, source=source, max_bytes=limit)
     if isinstance(tree, Report):
         return tree
     root = tree.getroot()
     if root.tag != GBCS_RESPONSE:
         report = Report(name)
-        report.add(
-            Severity.ERROR,
+        report.emit(
             "mmc.not-mmc",
             f"root element is {root.tag!r}, not an MMC ra:GBCSResponse",
             line=sourceline(root),
@@ -55,7 +55,7 @@ def validate_gbcs_tree(
     tree: etree._ElementTree,
     *,
     srv: str | None = None,
-    schemas: SchemaRegistry | None = None,
+    schemas: RegistryLike | None = None,
     config: Config | None = None,
     source: str = "<input>",
 ) -> Report:

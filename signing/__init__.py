@@ -57,9 +57,17 @@ from signing._exceptions import (
 )
 from signing._keystore import Credentials, Keystore
 from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
+from signing._policy import DEFAULT_RESPONSE_ROLES, SignerPolicy
 from signing._profile import DCC_TEST_EUI, Algorithm
+from signing._replay import message_counter_id, record_counter
 from signing._sign import SignedMessage, sign, sign_tree
-from signing._verify import DEFAULT_RESPONSE_ROLES, VerifiedMessage, verify
+from signing._verify import (
+    SignatureCheck,
+    SignatureStatus,
+    VerifiedMessage,
+    check_signature,
+    verify,
+)
 
 __all__ = [
     "DCC_TEST_EUI",
@@ -91,12 +99,15 @@ __all__ = [
     "OrgCertificate",
     "ReferenceURIError",
     "RemotePartyRole",
+    "SignatureCheck",
     "SignatureEncodingError",
     "SignatureMissingError",
     "SignaturePlacementError",
+    "SignatureStatus",
     "SignatureStructureError",
     "SignedMessage",
     "SignerEUIError",
+    "SignerPolicy",
     "SignerRoleError",
     "SignerValidityError",
     "SigningError",
@@ -107,13 +118,16 @@ __all__ = [
     "VerificationError",
     "VerifiedMessage",
     "WrappedDocumentError",
+    "check_signature",
     "default_counter_path",
     "issue_org_certificate",
     "load_certificate",
     "load_certificates",
     "load_private_key",
     "make_test_pki",
+    "message_counter_id",
     "parse_issuer_name",
+    "record_counter",
     "sign",
     "sign_tree",
     "verify",

@@ -6,10 +6,11 @@ grep for it; the tamper suite proves each kind of tampering lands on its own cla
     DuisError
     ├── CertificateError              certificate.invalid
     ├── KeystoreError                 keystore.unreadable
-    │   └── NoCredentialsError            keystore.no-credentials
+    │   └── NoCredentialsError            keystore.no-credentials (also a SigningError)
     ├── CounterStoreError             counter.store
     │   └── CounterReplayError            request-id.counter-replay
     ├── SigningError                  sign.refused
+    │   ├── NoCredentialsError            keystore.no-credentials
     │   ├── NotSignableError              sign.not-signable
     │   ├── InvalidRequestError           sign.invalid-request
     │   ├── CredentialEUIError            sign.wrong-eui
@@ -93,12 +94,6 @@ class KeystoreError(DuisError):
     rule = "keystore.unreadable"
 
 
-class NoCredentialsError(KeystoreError):
-    """No certificate with a private key exists for the originator and role wanted."""
-
-    rule = "keystore.no-credentials"
-
-
 class CounterStoreError(DuisError):
     """The originator-counter database cannot be opened or written."""
 
@@ -115,6 +110,16 @@ class SigningError(DuisError):
     """Signing was refused; the message says which check failed and what to do."""
 
     rule = "sign.refused"
+
+
+class NoCredentialsError(KeystoreError, SigningError):
+    """No certificate with a private key exists for the originator and role wanted.
+
+    Both a keystore finding and a signing refusal: ``sign`` raises only
+    :class:`SigningError` subclasses, this one included.
+    """
+
+    rule = "keystore.no-credentials"
 
 
 class NotSignableError(SigningError):
@@ -184,7 +189,7 @@ class SignaturePlacementError(VerificationError):
 
 
 class CommentInjectionError(VerificationError):
-    """A comment splits signed text; C14N ignores it, so readers could be fooled."""
+    """A comment or PI splits signed text; readers that stop at it see other text."""
 
     rule = "signature.comment"
 

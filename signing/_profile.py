@@ -14,6 +14,7 @@ from lxml import etree
 
 from duis.ids import EUI64, RequestID
 from duis.report import Kind
+from duis.xml import element_text
 
 __all__ = [
     "DCC_TEST_EUI",
@@ -84,11 +85,18 @@ def canonical_signed_info(digest_b64: str) -> bytes:
     ).encode("ascii")
 
 
-def signature_xml(digest_b64: str, value_b64: str, issuer: str, serial: int) -> bytes:
-    """The ds:Signature element exactly as DCC's Java tooling lays it out."""
+def signature_xml(
+    digest_b64: str, value_b64: str, issuer: str, serial: int, *, declare_ds: bool = True
+) -> bytes:
+    """The ds:Signature element exactly as DCC's Java tooling lays it out.
+
+    ``declare_ds=False`` when the root already binds ``ds`` to the xmldsig namespace:
+    DCC's tool then writes no declaration of its own (C14N ignores the difference).
+    """
     issuer_text = issuer.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    declaration = f' xmlns:ds="{DS_NS}"' if declare_ds else ""
     return (
-        f'<ds:Signature xmlns:ds="{DS_NS}"><ds:SignedInfo>'
+        f"<ds:Signature{declaration}><ds:SignedInfo>"
         f'<ds:CanonicalizationMethod Algorithm="{Algorithm.EXC_C14N.value}"/>'
         f'<ds:SignatureMethod Algorithm="{Algorithm.ECDSA_SHA256.value}"/>'
         '<ds:Reference URI=""><ds:Transforms>'
@@ -126,8 +134,29 @@ def request_id_element(root: etree._Element) -> etree._Element | None:
 
 
 def read_request_id(root: etree._Element) -> RequestID:
-    """The message's RequestID; ValueError says what is wrong with it."""
+    """The message's RequestID; ValueError says what is wrong with it.
+
+    Read with :func:`duis.xml.element_text`, the text the XSD and the DCC see.
+    """
     el = request_id_element(root)
-    if el is None or not (el.text or "").strip():
+    text = element_text(el) if el is not None else ""
+    if not text.strip():
         raise ValueError("message has no Header/RequestID")
-    return RequestID.parse(el.text or "")
+    return RequestID.parse(text)
+
+
+def text_splitter(root: etree._Element) -> etree._Element | None:
+    """The first comment or PI inside character data, or None.
+
+    ``<RequestID>A<!---->B</RequestID>`` (or ``A<?x?>B``) is ``AB`` to the XSD and to
+    any DOM reader but ``A`` to a reader that takes ``.text``; a comment is not even
+    signed (C14N drops it). Nothing legitimate needs one there, so both the signer
+    and the verifier refuse it. Comments and PIs *between* elements are harmless.
+    """
+    for node in root.iter(etree.Comment, etree.ProcessingInstruction):
+        prev = node.getprevious()
+        parent = node.getparent()
+        before = prev.tail if prev is not None else (parent.text if parent is not None else "")
+        if (before and before.strip()) or (node.tail and node.tail.strip()):
+            return node
+    return None

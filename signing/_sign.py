@@ -11,7 +11,11 @@ canonicalized with exclusive C14N as its CanonicalizationMethod says.
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 import hashlib
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,17 +24,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
+from duis._exceptions import DuisError
 from duis.config import Config
 from duis.ids import EUI64, RequestID
 from duis.report import Kind, Report
+from duis.schemas import SchemaRegistry
 from duis.xml import XInput, parse, read_input
-from signing._certs import (
-    DIGITAL_SIGNING_ROLES,
-    XMLSIGN_ROLES,
-    OrgCertificate,
-    RemotePartyRole,
-    utcnow,
-)
+from signing._certs import OrgCertificate, utcnow
+from signing._compact import compact, is_compact
 from signing._counters import CounterStore
 from signing._exceptions import (
     CredentialEUIError,
@@ -42,14 +43,16 @@ from signing._exceptions import (
     SigningError,
 )
 from signing._keystore import Credentials, Keystore
+from signing._policy import SignerPolicy, resolve_policy
 from signing._profile import (
-    DCC_TEST_EUI,
+    DS_NS,
     SIGNATURE,
     canonical_signed_info,
     message_kind,
     read_request_id,
     request_id_element,
     signature_xml,
+    text_splitter,
     wrap_base64,
 )
 
@@ -74,20 +77,6 @@ class SignedMessage:
         return self.xml
 
 
-def signer_roles(kind: Kind, allow_digital_signing: bool) -> frozenset[RemotePartyRole]:
-    """Roles allowed to sign a message of this kind.
-
-    Users sign requests with xmlSign (87); the DCC signs with DSP xmlSign (89). The
-    Digital Signing roles were used before xmlSign existed, so they need an option.
-    """
-    if kind is Kind.RESPONSE:
-        base = {RemotePartyRole.DSP_XML_SIGN}
-        if allow_digital_signing:
-            base.add(RemotePartyRole.ACCESS_CONTROL_BROKER)
-        return frozenset(base)
-    return XMLSIGN_ROLES | DIGITAL_SIGNING_ROLES if allow_digital_signing else XMLSIGN_ROLES
-
-
 def sign(
     data: XInput,
     *,
@@ -97,6 +86,8 @@ def sign(
     preserve_counter: bool = False,
     validate: bool = True,
     config: Config | None = None,
+    schemas: SchemaSource | None = None,
+    policy: SignerPolicy | None = None,
     at: datetime | None = None,
     allow_digital_signing: bool = False,
     dcc_eui: EUI64 | None = None,
@@ -105,9 +96,18 @@ def sign(
     """Sign a request (or, for test harnesses, a response) with the DUIS profile.
 
     Credentials are ``credentials`` if given, else looked up in ``keystore`` by the
-    RequestID's originator (the DCC's EUI for a response). Unless
+    RequestID's originator (the DCC's EUI for a response). Who may sign is
+    ``policy`` (:class:`SignerPolicy`, the same object :func:`signing.verify` takes;
+    ``allow_digital_signing`` and ``dcc_eui`` are shorthands for its fields, and
+    ``config.dcc_eui`` is used when neither names the DCC). Unless
     ``preserve_counter``, the OriginatorCounter is replaced by a fresh one from
     ``counters`` (the default store when None). Existing Signatures are removed.
+
+    With ``validate`` the message is first judged as :func:`duis.validate` judges it
+    with the same ``schemas`` (a :class:`duis.SchemaRegistry`, or a folder or folders
+    of DCC's XSDs) and ``config`` (whose ``schema_dirs`` are used when ``schemas`` is
+    None), so nothing is signed that ``duis validate`` with those settings rejects.
+
     Raises a :class:`SigningError` subclass saying why signing was refused.
     """
     raw, name = read_input(data, source=source)
@@ -118,8 +118,9 @@ def sign(
         raise NotSignableError(
             f"root element {root.tag} is not a DUIS sr:Request or sr:Response", source=name
         )
+    _check_signable(root, name)
     if validate:
-        _validate(tree, name, config)
+        _validate(tree, name, config, schemas)
     request_id: RequestID | None = None
     try:
         request_id = read_request_id(root)
@@ -131,9 +132,14 @@ def sign(
                 line=_line(request_id_element(root)),
             ) from None
     when = at or utcnow()
-    dcc = dcc_eui or (config.dcc_eui if config and config.dcc_eui else DCC_TEST_EUI)
-    signer_eui = request_id.originator if kind is Kind.REQUEST and request_id else dcc
-    roles = signer_roles(kind, allow_digital_signing)
+    rules = resolve_policy(
+        policy,
+        allow_digital_signing=allow_digital_signing,
+        dcc_eui=dcc_eui,
+        settings_dcc_eui=config.dcc_eui if config is not None else None,
+    )
+    signer_eui = rules.signer_eui(kind, request_id)
+    assert signer_eui is not None  # a request without a RequestID was refused above
     if credentials is None:
         if keystore is None:
             raise SigningError(
@@ -141,8 +147,8 @@ def sign(
                 "(--cert/--key)",
                 source=name,
             )
-        credentials = keystore.credentials_for(signer_eui, roles=roles, at=when)
-    _check_credentials(credentials, signer_eui, roles, kind, when, name)
+        credentials = keystore.credentials_for(signer_eui, roles=rules.roles_for(kind), at=when)
+    _check_credentials(credentials, rules, kind, request_id, when, name)
 
     for old in root.findall(SIGNATURE):
         root.remove(old)  # lxml removes the element's tail with it
@@ -152,11 +158,12 @@ def sign(
         request_id = request_id.with_counter(counter)
         el = request_id_element(root)
         assert el is not None
-        text = el.text or ""
+        text = el.text or ""  # the whole text: _check_signable refused split text
         el.text = text[: text.rindex(":") + 1] + str(counter)
 
+    compact(root)  # our own parse: compact in place (see sign_tree)
     return SignedMessage(
-        xml=sign_tree(tree, credentials),
+        xml=_sign_compact(tree, credentials, name),
         kind=kind,
         request_id=request_id,
         signer=credentials.certificate,
@@ -164,22 +171,73 @@ def sign(
     )
 
 
-def sign_tree(tree: etree._ElementTree, credentials: Credentials) -> bytes:
+def _check_signable(root: etree._Element, name: str) -> None:
+    """Refuse what the verifier (ours, or DCC's) would refuse after signing.
+
+    A ds:Signature anywhere but as a child of the root (say inside a body the
+    schema does not check) would be a second signature in the output; text split
+    by a comment or PI reads differently to different readers (one would record
+    counter ``...1`` where the DCC sees ``...1999``).
+    """
+    for sig in root.iter(SIGNATURE):
+        if sig.getparent() is not root:
+            raise NotSignableError(
+                "the message holds a ds:Signature inside its content; the signed output "
+                "would carry two signatures, which no verifier accepts",
+                source=name,
+                line=_line(sig),
+            )
+    node = text_splitter(root)
+    if node is not None:
+        what = "a comment" if isinstance(node, etree._Comment) else "a processing instruction"
+        raise NotSignableError(
+            f"{what} splits the text of an element; the XSD and the DCC read the text "
+            "across it, other readers stop at it: remove it before signing",
+            source=name,
+            line=_line(node),
+        )
+
+
+def sign_tree(
+    tree: etree._ElementTree, credentials: Credentials, *, source: str = "<input>"
+) -> bytes:
     """Sign a tree that has no Signature yet and serialize it; the tree is not changed.
 
     The low-level step under :func:`sign`, with no checks: for callers (and the
-    benchmark) that have already chosen and checked credentials.
+    benchmark) that have already chosen and checked credentials. Whitespace between
+    elements is removed first (see :mod:`signing._compact`): DCC's tool digests the
+    document without it, so the digest and the written form are the compact ones.
     """
+    if not is_compact(tree.getroot()):
+        tree = copy.deepcopy(tree)
+        compact(tree.getroot())
+    return _sign_compact(tree, credentials, source)
+
+
+def _sign_compact(tree: etree._ElementTree, credentials: Credentials, source: str) -> bytes:
+    """:func:`sign_tree` for a tree already compacted."""
     root = tree.getroot()
-    digest = hashlib.sha256(
-        etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
-    ).digest()
+    try:
+        c14n = etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise NotSignableError(
+            f"the message cannot be canonicalized (C14N 1.0), so no verifier could check a "
+            f"signature on it: {exc}; a relative namespace URI is one cause",
+            source=source,
+        ) from None
+    digest = hashlib.sha256(c14n).digest()
     digest_b64 = base64.b64encode(digest).decode("ascii")
     der = credentials.private_key.sign(canonical_signed_info(digest_b64), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     value_b64 = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode("ascii")
     cert = credentials.certificate
-    signature = signature_xml(digest_b64, wrap_base64(value_b64), cert.issuer, cert.serial)
+    signature = signature_xml(
+        digest_b64,
+        wrap_base64(value_b64),
+        cert.issuer,
+        cert.serial,
+        declare_ds=root.nsmap.get("ds") != DS_NS,
+    )
 
     body = etree.tostring(root, encoding="UTF-8", xml_declaration=False, with_tail=False)
     qname = (f"{root.prefix}:" if root.prefix else "") + etree.QName(root).localname
@@ -202,37 +260,18 @@ def sign_tree(tree: etree._ElementTree, credentials: Credentials) -> bytes:
 
 def _check_credentials(
     credentials: Credentials,
-    eui: EUI64,
-    roles: frozenset[RemotePartyRole],
+    rules: SignerPolicy,
     kind: Kind,
+    request_id: RequestID | None,
     when: datetime,
     name: str,
 ) -> None:
     cert = credentials.certificate
-    whose = "the RequestID's originator" if kind is Kind.REQUEST else "the DCC's EUI"
-    if cert.eui != eui:
-        raise CredentialEUIError(
-            f"certificate EUI {cert.eui} is not {whose} {eui}; the DCC binds a signature to "
-            f"the message by this EUI ({cert.describe()})",
-            source=name,
-        )
-    if cert.role not in roles:
-        allowed = ", ".join(sorted(r.value for r in roles))
-        hint = (
-            "; a Digital Signing certificate signs only with --allow-digital-signing"
-            if cert.role in DIGITAL_SIGNING_ROLES
-            else ""
-        )
-        raise CredentialRoleError(
-            f"certificate role {cert.role.value if cert.role else 'none'} may not sign a "
-            f"{kind.value} (allowed: {allowed}){hint}",
-            source=name,
-        )
-    if not cert.can_sign:
-        raise CredentialRoleError(
-            "certificate key usage lacks digitalSignature (a key-agreement certificate?)",
-            source=name,
-        )
+    refusal = rules.refusal(cert, kind, request_id)
+    if refusal is not None:
+        which, reason = refusal
+        error = CredentialEUIError if which == "eui" else CredentialRoleError
+        raise error(f"{reason} ({cert.describe()})", source=name)
     problem = cert.validity_problem(when)
     if problem is not None:
         raise CredentialValidityError(
@@ -244,10 +283,14 @@ def _check_credentials(
         raise KeyMismatchError("private key is not P-256", source=name)
 
 
-def _validate(tree: etree._ElementTree, name: str, config: Config | None) -> None:
+def _validate(
+    tree: etree._ElementTree, name: str, config: Config | None, schemas: SchemaSource | None
+) -> None:
     from duis.validate import validate_tree
 
-    report: Report = validate_tree(tree, config=config, source=name)
+    report: Report = validate_tree(
+        tree, schemas=_registry(schemas, config), config=config, source=name
+    )
     if report.valid:
         return
     errors = report.errors
@@ -259,6 +302,31 @@ def _validate(tree: etree._ElementTree, name: str, config: Config | None) -> Non
         report=report,
         source=name,
     )
+
+
+#: What ``schemas=`` accepts: a registry, or one or more folders of DCC's XSDs.
+SchemaSource = SchemaRegistry | str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+def _registry(schemas: SchemaSource | None, config: Config | None) -> SchemaRegistry | None:
+    """The registry ``duis validate`` would use with the same arguments and settings."""
+    if isinstance(schemas, SchemaRegistry):
+        return schemas
+    if isinstance(schemas, (str, os.PathLike)):
+        return _cached_registry((os.fspath(schemas),))
+    if schemas is not None:
+        return _cached_registry(tuple(os.fspath(p) for p in schemas))
+    if config is not None and config.schema_dirs:
+        return _cached_registry(tuple(os.fspath(p) for p in config.schema_dirs))
+    return None  # validate_tree's default: embedded plus $DUIS_SCHEMA_DIR
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_registry(dirs: tuple[str, ...]) -> SchemaRegistry:
+    try:
+        return SchemaRegistry(dirs)
+    except DuisError as exc:  # a folder that is not a schema bundle
+        raise SigningError(f"cannot validate before signing: {exc}") from exc
 
 
 def _default_store() -> CounterStore:

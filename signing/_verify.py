@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import enum
 import hashlib
 import hmac
 import re
@@ -30,15 +32,14 @@ from lxml import etree
 
 from duis.ids import EUI64, RequestID
 from duis.report import Kind
-from duis.xml import XInput, parse, sourceline
+from duis.xml import XInput, element_text, parse, sourceline
 from signing._certs import (
-    DIGITAL_SIGNING_ROLES,
-    XMLSIGN_ROLES,
     OrgCertificate,
     RemotePartyRole,
     parse_issuer_name,
     utcnow,
 )
+from signing._compact import compact, is_compact
 from signing._exceptions import (
     AlgorithmError,
     BadSignatureError,
@@ -61,9 +62,9 @@ from signing._exceptions import (
     WrappedDocumentError,
 )
 from signing._keystore import Keystore
+from signing._policy import SignerPolicy, resolve_policy
 from signing._profile import (
     CANON_METHOD,
-    DCC_TEST_EUI,
     DIGEST_METHOD,
     DIGEST_VALUE,
     KEY_INFO,
@@ -82,27 +83,43 @@ from signing._profile import (
     canonical_signed_info,
     message_kind,
     read_request_id,
+    text_splitter,
 )
 
-__all__ = ["DEFAULT_RESPONSE_ROLES", "VerifiedMessage", "verify"]
-
-#: Roles the DCC signs responses with: DSP xmlSign, and the Access Control Broker's
-#: Digital Signing certificate that older DCC systems used.
-DEFAULT_RESPONSE_ROLES: frozenset[RemotePartyRole] = frozenset(
-    {RemotePartyRole.DSP_XML_SIGN, RemotePartyRole.ACCESS_CONTROL_BROKER}
-)
+__all__ = [
+    "SignatureCheck",
+    "SignatureStatus",
+    "VerifiedMessage",
+    "check_signature",
+    "verify",
+]
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
+class SignatureStatus(str, enum.Enum):
+    """What is known about a message's signature; values are what reports print."""
+
+    #: A signature was checked and holds, by a signer the policy accepts.
+    VERIFIED = "verified"
+    #: A signature is there (or required) and was refused: see the error.
+    FAILED = "failed"
+    #: The message carries no signature.
+    UNSIGNED = "unsigned"
+    #: A signature is there but nothing checked it (no keystore given).
+    NOT_CHECKED = "not-checked"
 
 
 @dataclass(frozen=True, eq=False)
 class VerifiedMessage:
     """What verification vouches for: the signed content (Signature removed) and signer.
 
-    ``tree`` and ``signed_xml`` hold only what the signature covers (comments, which
-    C14N leaves out, are stripped too). For an unsigned response accepted with
-    ``require_signature=False``, ``signed`` is False and ``signer`` None: the
-    content is then *not* authenticated.
+    ``tree`` and ``signed_xml`` hold only the signed root element, in the form whose
+    digest matched (compact when only that matched): comments (which C14N leaves
+    out) and anything before or after the root element are stripped.
+    For an unsigned response accepted with ``require_signature=False``, ``signed``
+    is False, ``status`` UNSIGNED and ``signer`` None: the content is then *not*
+    authenticated.
     """
 
     tree: etree._ElementTree
@@ -118,6 +135,10 @@ class VerifiedMessage:
         return self.signer is not None
 
     @property
+    def status(self) -> SignatureStatus:
+        return SignatureStatus.VERIFIED if self.signed else SignatureStatus.UNSIGNED
+
+    @property
     def root(self) -> etree._Element:
         return self.tree.getroot()
 
@@ -128,17 +149,25 @@ def verify(
     *,
     at: datetime | None = None,
     require_signature: bool = True,
+    policy: SignerPolicy | None = None,
     dcc_eui: EUI64 | None = None,
     allow_digital_signing: bool = False,
-    response_roles: Iterable[RemotePartyRole] = DEFAULT_RESPONSE_ROLES,
+    response_roles: Iterable[RemotePartyRole] | None = None,
     trust: Iterable[OrgCertificate] | None = None,
     source: str | None = None,
 ) -> VerifiedMessage:
     """Verify a signed DUIS message; raises a :class:`VerificationError` subclass.
 
     ``at`` is the time certificate validity is checked at (default now);
-    ``trust`` (issuing CA certificates) adds a chain check; ``dcc_eui`` is whose
-    certificate must sign responses (default the DCC test EUI).
+    ``trust`` (issuing CA certificates) adds a chain check. Who may have signed is
+    ``policy`` (:class:`SignerPolicy`, the object :func:`signing.sign` takes too);
+    ``dcc_eui``, ``allow_digital_signing`` and ``response_roles`` are shorthands for
+    its fields.
+
+    The digest must match the document as it stands or with the whitespace between
+    elements removed (:mod:`signing._compact`: what DCC's tool computes, so a
+    DCC-signed message that was re-indented still verifies); the returned content
+    is the form that matched.
     """
     tree = parse(data, source=source)
     name = source or _name_of(data)
@@ -175,9 +204,10 @@ def verify(
                 source=name,
             )
         _strip_comments(root)
+        tree = _root_only(tree)
         return VerifiedMessage(
             tree=tree,
-            signed_xml=_c14n(tree),
+            signed_xml=_c14n(tree, name),
             kind=kind,
             signer=None,
             request_id=request_id,
@@ -229,16 +259,21 @@ def verify(
             source=name,
             line=parsed.value_line,
         )
-    signed_info_c14n = parsed.signed_info_c14n
     _detach(sig)
-    signed_xml = _c14n(tree)
-    if not hmac.compare_digest(hashlib.sha256(signed_xml).digest(), parsed.digest):
-        raise DigestMismatchError(
-            "digest does not match the document: it was changed after signing (the digest "
-            "is over inclusive C14N of the document without the Signature)",
-            source=name,
-            line=parsed.digest_line,
-        )
+    signed_xml = _c14n(tree, name)
+    if not _digest_matches(signed_xml, parsed.digest):
+        # DCC's tool digests the document with whitespace between elements removed
+        # (signing._compact); a DCC-signed message that was re-indented matches only so.
+        if compact(root):
+            signed_xml = _c14n(tree, name)
+        if not _digest_matches(signed_xml, parsed.digest):
+            raise DigestMismatchError(
+                "digest does not match the document, as laid out or with the whitespace "
+                "between elements removed: it was changed after signing (the digest is "
+                "over inclusive C14N of the document without the Signature)",
+                source=name,
+                line=parsed.digest_line,
+            )
     r = int.from_bytes(parsed.value[:32], "big")
     s = int.from_bytes(parsed.value[32:], "big")
     public_key = signer.public_key
@@ -247,17 +282,27 @@ def verify(
             f"signer's key is on {public_key.curve.name}, not P-256 ({signer.describe()})",
             source=name,
         )
-    try:
-        public_key.verify(encode_dss_signature(r, s), signed_info_c14n, _ECDSA_SHA256)
-    except InvalidSignature:
+    if not any(
+        _verifies(public_key, encode_dss_signature(r, s), form) for form in parsed.signed_info_forms
+    ):
         raise BadSignatureError(
             f"signature value does not verify with the certificate KeyInfo names "
             f"({signer.describe()})",
             source=name,
             line=parsed.value_line,
-        ) from None
+        )
 
-    _bind(signer, kind, request_id, dcc_eui, allow_digital_signing, response_roles, name)
+    rules = resolve_policy(
+        policy,
+        allow_digital_signing=allow_digital_signing,
+        dcc_eui=dcc_eui,
+        response_roles=response_roles,
+    )
+    refusal = rules.refusal(signer, kind, request_id)
+    if refusal is not None:
+        which, reason = refusal
+        error = SignerEUIError if which == "eui" else SignerRoleError
+        raise error(f"{reason} ({signer.describe()})", source=name)
     problem = signer.validity_problem(at or utcnow())
     if problem is not None:
         raise SignerValidityError(
@@ -268,6 +313,9 @@ def verify(
     if trust is not None:
         _check_chain(signer, list(trust), at or utcnow(), name)
     _strip_comments(root)
+    if root.getprevious() is not None or root.getnext() is not None:
+        tree = _root_only(tree)
+        signed_xml = _c14n(tree, name)
     return VerifiedMessage(
         tree=tree,
         signed_xml=signed_xml,
@@ -279,10 +327,63 @@ def verify(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class SignatureCheck:
+    """A verdict on a message's signature that never raises for a bad one.
+
+    For reports that must say which of the four :class:`SignatureStatus` cases holds
+    (``duis inspect``): ``result`` is the verified message when ``status`` is
+    VERIFIED (or UNSIGNED for a response a keystore was given for), ``error`` why
+    it FAILED (or, for an unsigned request, the missing-signature error).
+    """
+
+    status: SignatureStatus
+    result: VerifiedMessage | None = None
+    error: VerificationError | None = None
+
+
+def check_signature(
+    data: XInput,
+    keystore: Keystore | None,
+    *,
+    at: datetime | None = None,
+    policy: SignerPolicy | None = None,
+    trust: Iterable[OrgCertificate] | None = None,
+    source: str | None = None,
+) -> SignatureCheck:
+    """Whether ``data``'s signature verified, failed, is absent, or was not checked.
+
+    With no ``keystore`` nothing can be checked: a message with a ds:Signature is
+    NOT_CHECKED (never "signed yes"). Unsafe or malformed XML still raises the
+    parser's :class:`duis.XMLError`: there is no message to speak of.
+    """
+    if keystore is None:
+        root = parse(data, source=source).getroot()
+        present = next(root.iter(SIGNATURE), None) is not None
+        return SignatureCheck(SignatureStatus.NOT_CHECKED if present else SignatureStatus.UNSIGNED)
+    try:
+        result = verify(
+            data,
+            keystore,
+            at=at,
+            require_signature=False,
+            policy=policy,
+            trust=trust,
+            source=source,
+        )
+    except SignatureMissingError as exc:  # an unsigned request
+        return SignatureCheck(SignatureStatus.UNSIGNED, error=exc)
+    except VerificationError as exc:
+        return SignatureCheck(SignatureStatus.FAILED, error=exc)
+    return SignatureCheck(result.status, result=result)
+
+
 @dataclass(frozen=True)
 class _Parsed:
     signed_info: etree._Element
-    signed_info_c14n: bytes
+    #: Exclusive C14N of SignedInfo as laid out and, when that differs, with the
+    #: whitespace between its elements removed (what DCC's tool signs and checks).
+    signed_info_forms: tuple[bytes, ...]
     digest: bytes
     value: bytes
     issuer: str
@@ -354,7 +455,7 @@ def _read_signature(sig: etree._Element, name: str) -> _Parsed:
     # Fast path: a SignedInfo whose exclusive C14N is exactly the profile's (as DCC
     # and this signer write it) needs no element-by-element checks.
     if [c.tag for c in children] == [SIGNED_INFO, SIGNATURE_VALUE, KEY_INFO]:
-        si_c14n = etree.tostring(children[0], method="c14n", exclusive=True, with_comments=False)
+        si_c14n = _exc_c14n(children[0], name)
         match = _DIGEST_IN_C14N.search(si_c14n)
         if match is not None and si_c14n == canonical_signed_info(match.group(1).decode()):
             return _finish(children[0], si_c14n, match.group(1), children[1], children[2], name)
@@ -412,7 +513,7 @@ def _read_signature_strictly(
         )
     _expect(parts[1:], [DIGEST_METHOD, DIGEST_VALUE], "ds:Reference", name)
     _algorithm(parts[1], Algorithm.SHA256, "DigestMethod", name)
-    si_c14n = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    si_c14n = _exc_c14n(signed_info, name)
     return _finish(signed_info, si_c14n, parts[2], value_el, key_info, name)
 
 
@@ -424,17 +525,16 @@ def _finish(
     key_info: etree._Element,
     name: str,
 ) -> _Parsed:
-    if isinstance(digest_src, bytes):
-        digest = base64.b64decode(digest_src)
-        digest_line = sourceline(signed_info)
-    else:
-        digest_line = sourceline(digest_src)
-        try:
+    digest_line = sourceline(signed_info if isinstance(digest_src, bytes) else digest_src)
+    try:
+        if isinstance(digest_src, bytes):
+            digest = base64.b64decode(digest_src, validate=True)
+        else:
             digest = _b64(digest_src)
-        except (binascii.Error, ValueError):
-            raise SignatureStructureError(
-                "DigestValue is not base64", source=name, line=digest_line
-            ) from None
+    except (binascii.Error, ValueError):
+        raise SignatureStructureError(
+            "DigestValue is not base64", source=name, line=digest_line
+        ) from None
     try:
         value = _b64(value_el)
     except (binascii.Error, ValueError):
@@ -465,16 +565,18 @@ def _finish(
             source=name,
             line=sourceline(ids),
         )
-    serial_text = (serial_el.text or "").strip()
-    if not serial_text.isdigit():
+    serial_text = element_text(serial_el).strip(" \t\r\n")
+    if not _SERIAL.fullmatch(serial_text):
+        shown = serial_text if len(serial_text) <= 60 else serial_text[:60] + "..."
         raise KeyInfoError(
-            f"X509SerialNumber {serial_text!r} is not a decimal number",
+            f"X509SerialNumber {shown!r} is not a certificate serial number (ASCII decimal "
+            f"digits, at most {_MAX_SERIAL_DIGITS}: RFC 5280 serials are 20 octets at most)",
             source=name,
             line=sourceline(serial_el),
         )
     return _Parsed(
         signed_info=signed_info,
-        signed_info_c14n=si_c14n,
+        signed_info_forms=_signed_info_forms(signed_info, si_c14n, name),
         digest=digest,
         value=value,
         issuer=(name_el.text or "").strip(),
@@ -483,6 +585,40 @@ def _finish(
         digest_line=digest_line,
         value_line=sourceline(value_el),
     )
+
+
+#: RFC 5280 caps a serial at 20 octets: below 2**160, 49 decimal digits.
+_MAX_SERIAL_DIGITS = 49
+_SERIAL = re.compile(rf"[0-9]{{1,{_MAX_SERIAL_DIGITS}}}")
+
+
+def _exc_c14n(el: etree._Element, name: str) -> bytes:
+    try:
+        return etree.tostring(el, method="c14n", exclusive=True, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise SignatureStructureError(
+            f"SignedInfo cannot be canonicalized: {exc}", source=name, line=sourceline(el)
+        ) from None
+
+
+def _signed_info_forms(signed_info: etree._Element, si_c14n: bytes, name: str) -> tuple[bytes, ...]:
+    if is_compact(signed_info):
+        return (si_c14n,)
+    copied = copy.deepcopy(signed_info)
+    compact(copied)
+    return (si_c14n, _exc_c14n(copied, name))
+
+
+def _digest_matches(c14n: bytes, digest: bytes) -> bool:
+    return hmac.compare_digest(hashlib.sha256(c14n).digest(), digest)
+
+
+def _verifies(key: ec.EllipticCurvePublicKey, der: bytes, data: bytes) -> bool:
+    try:
+        key.verify(der, data, _ECDSA_SHA256)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _is_der(value: bytes) -> bool:
@@ -494,23 +630,32 @@ def _is_der(value: bytes) -> bool:
 
 
 def _check_comments(root: etree._Element, name: str) -> None:
-    """Refuse comments that split text: C14N drops them, readers may not.
+    """Refuse comments and PIs that split text (:func:`signing._profile.text_splitter`).
 
-    ``<RequestID>A<!---->B</RequestID>`` is signed as ``AB`` but lxml's ``.text``
-    reads ``A``. Comments between elements (as in DCC's templates) are harmless
-    and are stripped from the verified content.
+    Comments between elements (as in DCC's templates) are harmless and are stripped
+    from the verified content.
     """
-    for comment in root.iter(etree.Comment):
-        prev = comment.getprevious()
-        parent = comment.getparent()
-        before = prev.tail if prev is not None else (parent.text if parent is not None else "")
-        if (before and before.strip()) or (comment.tail and comment.tail.strip()):
-            raise CommentInjectionError(
-                "a comment splits text content; the signature does not cover comments, so "
-                "the text a reader sees could differ from what was signed",
-                source=name,
-                line=sourceline(comment),
-            )
+    node = text_splitter(root)
+    if node is not None:
+        what = "a comment" if isinstance(node, etree._Comment) else "a processing instruction"
+        raise CommentInjectionError(
+            f"{what} splits text content; the text a reader sees could differ from what "
+            "was signed (C14N drops comments; readers that stop at a node see half)",
+            source=name,
+            line=sourceline(node),
+        )
+
+
+def _root_only(tree: etree._ElementTree) -> etree._ElementTree:
+    """The tree without the comments and PIs before and after the root element.
+
+    They are not part of the message (DUIS content is the root element) and a reader
+    of the trusted tree must not meet them; a copy of the root leaves them behind.
+    """
+    root = tree.getroot()
+    if root.getprevious() is None and root.getnext() is None:
+        return tree
+    return etree.ElementTree(copy.deepcopy(root))
 
 
 def _strip_comments(root: etree._Element) -> None:
@@ -531,51 +676,21 @@ def _detach(el: etree._Element) -> None:
     parent.remove(el)
 
 
-def _c14n(tree: etree._ElementTree) -> bytes:
-    return etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
+def _c14n(tree: etree._ElementTree, name: str) -> bytes:
+    """Inclusive C14N 1.0 without comments: what the Reference's digest covers.
 
-
-def _bind(
-    signer: OrgCertificate,
-    kind: Kind,
-    request_id: RequestID | None,
-    dcc_eui: EUI64 | None,
-    allow_digital_signing: bool,
-    response_roles: Iterable[RemotePartyRole],
-    name: str,
-) -> None:
-    if kind is Kind.REQUEST:
-        if request_id is None:
-            raise SignerEUIError(
-                "the request has no readable RequestID, so the signer cannot be bound to "
-                "its originator",
-                source=name,
-            )
-        expected, whose = request_id.originator, "the request's originator"
-        roles = set(XMLSIGN_ROLES)
-        if allow_digital_signing:
-            roles |= DIGITAL_SIGNING_ROLES
-    else:
-        expected, whose = dcc_eui or DCC_TEST_EUI, "the DCC"
-        roles = set(response_roles)
-    if signer.eui != expected:
-        raise SignerEUIError(
-            f"signed by EUI {signer.eui}, but {whose} is {expected}: the certificate is "
-            f"not bound to this message ({signer.describe()})",
+    lxml refuses some documents (a relative namespace URI: C14N 1.0 forbids them);
+    that is a finding about the message, not a crash.
+    """
+    try:
+        return etree.tostring(tree, method="c14n", exclusive=False, with_comments=False)
+    except (etree.C14NError, ValueError) as exc:
+        raise SignatureStructureError(
+            f"the document cannot be canonicalized (C14N 1.0): {exc}; a relative "
+            "namespace URI is one cause",
             source=name,
-        )
-    if signer.role not in roles:
-        allowed = ", ".join(sorted(r.value for r in roles))
-        raise SignerRoleError(
-            f"signer's role {signer.role.value if signer.role else 'none'} may not sign a "
-            f"{kind.value} (accepted: {allowed}) ({signer.describe()})",
-            source=name,
-        )
-    if not signer.can_sign:
-        raise SignerRoleError(
-            f"signer's certificate lacks the digitalSignature key usage ({signer.describe()})",
-            source=name,
-        )
+            line=sourceline(tree.getroot()),
+        ) from None
 
 
 def _check_chain(

@@ -12,7 +12,7 @@ from mmc import Basis, Category
 
 
 def _meanings() -> dict[str, dict[str, str]]:
-    return json.loads(resources.files("mmc").joinpath("data/code_meanings.json").read_text())
+    return json.loads(resources.files("duis").joinpath("data/code_meanings.json").read_text())
 
 
 def test_every_response_code_has_category_and_meaning() -> None:

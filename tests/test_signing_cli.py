@@ -131,3 +131,33 @@ def test_examples_pki_signs_and_verifies(runner: CliRunner, tmp_path: Path) -> N
         cli, ["verify", "--keystore", str(pki), "--trust", str(pki / "issuing-ca.pem"), str(out)]
     )
     assert r.exit_code == 0, r.output
+
+
+def test_check_replay_records_only_verified_responses(
+    runner: CliRunner, pki_dir: Path, tmp_path: Path
+) -> None:
+    """An unsigned copy seen first must not make the genuine signed one a 'replay'."""
+    unsigned = EXAMPLES / "responses" / "read-firmware-version.xml"
+    signed = tmp_path / "signed-response.xml"
+    r = runner.invoke(
+        cli,
+        [
+            "sign",
+            "--keystore",
+            str(pki_dir),
+            "--preserve-counter",
+            str(unsigned),
+            "-o",
+            str(signed),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    base = ["verify", "--keystore", str(pki_dir), "--check-replay"]
+    base += ["--counter-db", str(tmp_path / "seen.sqlite3")]
+    r = runner.invoke(cli, [*base, str(unsigned)])
+    assert r.exit_code == 0, r.output  # unsigned response: a warning, nothing recorded
+    r = runner.invoke(cli, [*base, str(signed)])
+    assert r.exit_code == 0, r.output
+    assert "[request-id.counter-replay]" not in r.output
+    r = runner.invoke(cli, [*base, str(signed)])  # the same signed response again
+    assert r.exit_code == 1 and "[request-id.counter-replay]" in r.output

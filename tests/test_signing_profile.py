@@ -82,7 +82,9 @@ def test_layout_matches_dcc_java_signer(keystore: Keystore) -> None:
     out = sign(REQUEST, keystore=keystore, preserve_counter=True, validate=False).xml
     assert out.startswith(b'<?xml version="1.0" encoding="UTF-8" standalone="no"?><sr:Request')
     assert out.endswith(b"</ds:Signature></sr:Request>")
-    assert f'</sr:Body>\n<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'.encode() in out
+    # Compact, as DCC's tool writes it: no whitespace between elements (issue 8 §1).
+    assert f'</sr:Body><ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'.encode() in out
+    assert b">\n" not in out.replace(b"&#13;\n", b"")
     root = etree.fromstring(out)
     sig = root[-1]
     assert sig.tag == f"{{{DS}}}Signature"

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "sign": "duis.cli.sign:sign",
     "verify": "duis.cli.verify:verify",
     "cert": "duis.cli.cert:cert",
+    "track": "duis.cli.track:track",
 }
 
 

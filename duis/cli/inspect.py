@@ -36,6 +36,9 @@ _LABELS = (
     ("response_datetime", "response time"),
     ("alert_code", "alert code"),
     ("alert_description", "alert text"),
+    ("alert_device", "alert device"),
+    ("throttling", "throttling"),
+    ("instruction", "instruction"),
     ("content", "content"),
     ("body_element", "body element"),
     ("response_element", "MMC element"),
@@ -56,6 +59,10 @@ def _value(key: str, value: Any) -> str:
     if key in ("response_code", "alert_code"):
         category = f" [{value['category']}]" if value["category"] else ""
         return f"{value['code']}{category}: {value['meaning']}"
+    if key == "throttling":
+        return str(value["text"])
+    if key == "instruction":
+        return f"{value['number']} of {value['of']}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
@@ -114,7 +121,7 @@ def inspect(
     file inspected, 1 some file could not be read as a message, 2 usage or set-up
     error (missing path, schema folder that will not load).
     """
-    from mmc._describe import describe  # the CLI is the one place that sees mmc
+    from mmc import describe  # the CLI is the one place that sees mmc
 
     registry = None if no_body else registry_from(schema_dirs)
     summaries: list[dict[str, Any]] = []

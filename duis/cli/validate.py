@@ -19,6 +19,7 @@ from duis.ids import EUI64
 from duis.model import Request
 from duis.model import parse as parse_message
 from duis.report import Message, Report, Severity
+from duis.rules import AlertSequences
 from duis.schemas import SchemaRegistry
 from duis.validate import parse_or_report, validate_tree
 from duis.xml import DEFAULT_MAX_BYTES
@@ -143,10 +144,11 @@ def validate(
         checker = _SignatureCheck(keystore_dir, parse_at(at_text), config)
     reports: list[Report] = []
     setup_failed = False
+    sequences = AlertSequences()  # throttling sequence ids, across this run's files
     inputs = Inputs(paths, stdin_limit=max_bytes)
     for doc in inputs:
         try:
-            reports.append(_one(doc, registry, config, max_bytes, request, checker))
+            reports.append(_one(doc, registry, config, max_bytes, request, checker, sequences))
         except DuisError as exc:
             click.echo(f"{exc}", err=True)
             setup_failed = True
@@ -174,6 +176,7 @@ def _one(
     max_bytes: int,
     request: Request | None,
     checker: _SignatureCheck | None,
+    sequences: AlertSequences | None = None,
 ) -> Report:
     data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
     tree, name = parse_or_report(data, source=doc.name, max_bytes=max_bytes)
@@ -195,7 +198,13 @@ def _one(
         if checker is not None and tree.getroot().find(_SIGNATURE) is not None:
             signer, findings = checker.check(data, name)
         report = validate_tree(
-            tree, schemas=registry, config=config, source=name, request=request, signer=signer
+            tree,
+            schemas=registry,
+            config=config,
+            source=name,
+            request=request,
+            signer=signer,
+            sequences=sequences,
         )
         for message in findings:
             graded = config.grade(message)

@@ -250,6 +250,13 @@ def _one(
 
 
 def _replay(result: VerifiedMessage, store: CounterStore, report: Report) -> None:
+    if not result.signed:  # an unsigned counter is nobody's word: never recorded
+        report.add(
+            Severity.INFO,
+            "request-id.counter-replay",
+            "unsigned: its counter is not checked or recorded for replay",
+        )
+        return
     rid: RequestID | None = result.request_id
     if result.kind is Kind.RESPONSE:
         el = result.root.find("{http://www.dccinterface.co.uk/ServiceUserGateway}Header")

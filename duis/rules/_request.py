@@ -19,8 +19,7 @@ from duis import catalogue
 from duis.catalogue import SRV, UserRole
 from duis.config import Config
 from duis.ids import EUI64, parse_decimal
-from duis.report import Report, Severity
-from duis.rules._registry import rule
+from duis.report import Report
 from duis.xml import element_value, sourceline
 
 __all__ = ["check_request"]
@@ -83,8 +82,7 @@ def check_request(root: etree._Element, report: Report, config: Config) -> None:
     except _LookupFailed as exc:
         raise exc.__cause__ from None  # type: ignore[misc]
     except Exception as exc:  # a bug here must not cost the user the XSD verdict
-        report.add(
-            Severity.WARNING,
+        report.emit(
             "rules.internal-error",
             f"the request rules stopped early ({type(exc).__name__}: {exc}); "
             "please report this with the message",
@@ -227,37 +225,19 @@ def _check(root: etree._Element, report: Report, config: Config) -> None:
         _originator_is_target(report, originator, rid_el)
 
 
-def _add(
-    report: Report,
-    severity: Severity,
-    rule_id: str,
-    text: str,
-    el: etree._Element | None,
-    path: str,
-) -> None:
-    report.add(severity, rule_id, text, line=None if el is None else sourceline(el), path=path)
+def _add(report: Report, rule_id: str, text: str, el: etree._Element | None, path: str) -> None:
+    report.emit(rule_id, text, line=None if el is None else sourceline(el), path=path)
 
 
 def _describe(row: SRV) -> str:
     return f"SRV {row.srv} ({row.name})"
 
 
-@rule(
-    "srv.sr-mismatch",
-    Severity.ERROR,
-    "ServiceReference is not the SRV's ServiceReference",
-    example="<sr:ServiceReference>4.1</sr:ServiceReference> beside "
-    "<sr:ServiceReferenceVariant>8.11</sr:ServiceReferenceVariant>",
-)
 def _sr_mismatch(report: Report, row: SRV, sr: str, el: etree._Element) -> None:
-    """The XSD enumerates ServiceReference and ServiceReferenceVariant separately and
-    never ties one to the other, so SR 4.1 with SRV 8.11 is schema-valid. The DCC
-    rejects the pair; the SR is the SRV without its last part where the SRV has three
-    parts, otherwise the SRV itself."""
+    """Report ``srv.sr-mismatch`` (why it exists: its entry in the rule table)."""
     if sr != row.sr:
         _add(
             report,
-            Severity.ERROR,
             "srv.sr-mismatch",
             f"ServiceReference is {sr or 'empty'!s} but {_describe(row)} belongs to "
             f"ServiceReference {row.sr}; write {row.sr}",
@@ -266,20 +246,10 @@ def _sr_mismatch(report: Report, row: SRV, sr: str, el: etree._Element) -> None:
         )
 
 
-@rule(
-    "srv.body-mismatch",
-    Severity.ERROR,
-    "Body element is not the SRV's (SignedPreCommand for CommandVariant 5-7 only)",
-    example="SRV 8.11 with <sr:Body><sr:ReadInstantaneousImportRegisters/></sr:Body>",
-)
 def _body_mismatch(
     report: Report, row: SRV, body_tag: str, cv: int | None, content: etree._Element
 ) -> etree._Element | None:
-    """The XSD's Body is a free choice of 130 elements, one per SRV plus
-    SignedPreCommand, so any SRV may carry any body. CommandVariants 5, 6 and 7
-    carry the User-signed Pre-Command (SignedPreCommand) and every other variant
-    carries the SRV's own element. When the CommandVariant is itself not allowed,
-    either form is accepted here: cv.not-allowed already names the problem."""
+    """Report ``srv.body-mismatch`` (why it exists: its entry in the rule table)."""
     # Returns the body element when it is the SRV's own: later checks read it.
     tag = content.tag
     if tag == body_tag:
@@ -306,7 +276,6 @@ def _body_mismatch(
         why = f"found {found}{also}"
         _add(
             report,
-            Severity.ERROR,
             "srv.body-mismatch",
             f"{_describe(row)} takes a {expected} body; {why}",
             content,
@@ -315,7 +284,6 @@ def _body_mismatch(
         return None
     _add(
         report,
-        Severity.ERROR,
         "srv.body-mismatch",
         f"{_describe(row)} with this CommandVariant takes a {expected} body; {why}",
         content,
@@ -324,20 +292,10 @@ def _body_mismatch(
     return None
 
 
-@rule(
-    "cv.not-allowed",
-    Severity.ERROR,
-    "CommandVariant not allowed for the SRV; 9 always refused",
-    example="<sr:CommandVariant>1</sr:CommandVariant> on critical SRV 1.1.1 (takes 4, 5, 6, 7)",
-)
 def _cv_not_allowed(
     report: Report, row: SRV | None, cv: int, cvs: frozenset[int], el: etree._Element | None
 ) -> None:
-    """Each SRV allows a fixed set of CommandVariants: critical SRVs 4-7 (the DCC
-    transforms, the User signs the Pre-Command), non-critical device SRVs 1-3,
-    non-device SRVs 8; 8.1.1 takes 4 and 5 and 8.5 takes 1. The XSD only says CV is
-    1..9. CommandVariant 9 is internal to the DCC's systems and never valid from a
-    User. The DCC answers a wrong pair with E12."""
+    """Report ``cv.not-allowed`` (why it exists: its entry in the rule table)."""
     if cv == 9:
         text = "CommandVariant 9 is internal to the DCC and never valid from a User"
         if row is not None:
@@ -350,26 +308,17 @@ def _cv_not_allowed(
         )
     else:  # pragma: no cover - only CV 9 is reported without a known SRV
         return
-    _add(report, Severity.ERROR, "cv.not-allowed", text, el, _P_HEADER + "CommandVariant")
+    _add(report, "cv.not-allowed", text, el, _P_HEADER + "CommandVariant")
 
 
 def _join(values: list[int] | list[str] | tuple[str, ...]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-@rule(
-    "request-id.originator-is-target",
-    Severity.ERROR,
-    "RequestID's originator and target are the same EUI-64",
-    example="<sr:RequestID>90-B3-D5-1F-30-01-00-00:90-b3-d5-1f-30-01-00-00:1</sr:RequestID>",
-)
 def _originator_is_target(report: Report, originator: str, el: etree._Element) -> None:
-    """The originator is the sending User's EUI-64 and the target is a device or
-    the DCC; a User is neither, so the two are never equal. EUIs compare as values,
-    so the case of the hex digits does not matter."""
+    """Report ``request-id.originator-is-target`` (why it exists: its entry in the rule table)."""
     _add(
         report,
-        Severity.ERROR,
         "request-id.originator-is-target",
         f"RequestID's target is its originator {originator}; the target is the device "
         "(or the DCC for a non-device request)",
@@ -378,22 +327,11 @@ def _originator_is_target(report: Report, originator: str, el: etree._Element) -
     )
 
 
-@rule(
-    "request-id.non-device-target",
-    Severity.ERROR,
-    "Non-device request whose target is not the configured DCC EUI",
-    example="SRV 8.2 to 00-DB-12-34-56-78-90-A0 with dcc_eui = 90-B3-D5-1F-30-00-00-02",
-)
 def _non_device_target(report: Report, target: str, dcc: str, el: etree._Element) -> None:
-    """A non-device request (CommandVariant 8) is answered by the DCC itself, so its
-    BusinessTargetID is the DCC's own EUI-64. That EUI differs between DCC's
-    environments, so the check runs only when ``dcc_eui`` is configured (DCC's test
-    environment uses 90-B3-D5-1F-30-00-00-02). Whether a request is non-device comes
-    from the SRV, so a wrong CommandVariant is reported once, by cv.not-allowed."""
+    """Report ``request-id.non-device-target`` (why it exists: its entry in the rule table)."""
     if target != dcc:
         _add(
             report,
-            Severity.ERROR,
             "request-id.non-device-target",
             f"non-device request addressed to {target}; its target is the DCC's EUI {dcc}",
             el,
@@ -401,20 +339,11 @@ def _non_device_target(report: Report, target: str, dcc: str, el: etree._Element
         )
 
 
-@rule(
-    "request-id.device-target-is-dcc",
-    Severity.ERROR,
-    "Device request whose target is the configured DCC EUI",
-    example="SRV 4.1.1 to 90-B3-D5-1F-30-00-00-02 with dcc_eui = 90-B3-D5-1F-30-00-00-02",
-)
 def _device_target_is_dcc(report: Report, target: str, dcc: str, el: etree._Element) -> None:
-    """The mirror of request-id.non-device-target: a device request goes to the
-    device named as BusinessTargetID, and the DCC is not a device. Runs only when
-    ``dcc_eui`` is configured."""
+    """Report ``request-id.device-target-is-dcc`` (why it exists: its entry in the rule table)."""
     if target == dcc:
         _add(
             report,
-            Severity.ERROR,
             "request-id.device-target-is-dcc",
             f"device request addressed to the DCC's EUI {dcc}; its target is the device",
             el,
@@ -422,12 +351,6 @@ def _device_target_is_dcc(report: Report, target: str, dcc: str, el: etree._Elem
         )
 
 
-@rule(
-    "eligibility.role",
-    Severity.ERROR,
-    "The sender's User Role may not send the SRV",
-    example="SRV 6.5 (ED only) sent with --role IS",
-)
 def _eligibility(
     report: Report,
     row: SRV,
@@ -435,10 +358,7 @@ def _eligibility(
     originator: str | None,
     el: etree._Element | None,
 ) -> None:
-    """DUIS lists the User Roles eligible for each SRV; the DCC answers any other
-    role with E2. The role is not in the message, so the check runs only when it is
-    known: ``--role``, or the originator's entry in ``[tool.duis.originators]``
-    (one EUI may hold several roles; any eligible one will do)."""
+    """Report ``eligibility.role`` (why it exists: its entry in the rule table)."""
     eligible = row.roles
     if not eligible:
         _no_roles_listed(report, row, el)
@@ -449,7 +369,6 @@ def _eligibility(
     whose = f"role {names}" if originator is None else f"originator {originator}'s roles ({names})"
     _add(
         report,
-        Severity.ERROR,
         "eligibility.role",
         f"{_describe(row)} may be sent only by {_join(tuple(r.value for r in eligible))}; "
         f"not by {whose}",
@@ -458,20 +377,10 @@ def _eligibility(
     )
 
 
-@rule(
-    "eligibility.no-roles-listed",
-    Severity.WARNING,
-    "SRV whose DUIS row lists no eligible User Role (8.5, 8.6, 7.16)",
-    example="SRV 7.16 sent with --role IS",
-)
 def _no_roles_listed(report: Report, row: SRV, el: etree._Element | None) -> None:
-    """DCC's SRV matrix lists no eligible User Role for a few SRVs (8.5, 8.6, 7.16;
-    in DCC's test data 7.16 comes from a Load Controller). Whether a User may send
-    one cannot be decided from the table, so a known role gets a warning, not an
-    error."""
+    """Report ``eligibility.no-roles-listed`` (why it exists: its entry in the rule table)."""
     _add(
         report,
-        Severity.WARNING,
         "eligibility.no-roles-listed",
         f"DUIS lists no eligible User Role for {_describe(row)}; check that the sender may send it",
         el,
@@ -483,19 +392,8 @@ _GENERATION_KEY = {1: "smets1", 2: "smets2"}
 _GENERATION_NAME = {"smets1": "SMETS1", "smets2": "SMETS2+", "unknown": "any generation"}
 
 
-@rule(
-    "install-code.length",
-    Severity.ERROR,
-    "SRV 8.11 install code of a length no device of that generation has",
-    example="<sr:InstallCode>00112233445566</sr:InstallCode> (7 octets)",
-)
 def _install_code(report: Report, log: etree._Element, config: Config) -> None:
-    """The XSD accepts any install code of 6 to 16 octets, but ZigBee defines only 6,
-    8, 12 and 16 (CRC excluded), and since CR 1277 the DCC checks the length by
-    device generation. This project's reading, configurable as
-    ``install-code-lengths``: SMETS2+ devices 16 octets, SMETS1 devices 6, 8, 12 or
-    16. The generation comes from ``--smets`` or an inventory lookup on the body's
-    DeviceID; without one the ZigBee set applies and the report says so."""
+    """Report ``install-code.length`` (why it exists: its entry in the rule table)."""
     whitelist = code_el = None
     device: EUI64 | None = None
     for child in log:
@@ -538,7 +436,6 @@ def _install_code(report: Report, log: etree._Element, config: Config) -> None:
             )
         _add(
             report,
-            Severity.ERROR,
             "install-code.length",
             text,
             code_el,
@@ -553,19 +450,10 @@ def _octets(values: tuple[int, ...]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-@rule(
-    "install-code.generation-unknown",
-    Severity.INFO,
-    "SRV 8.11 install code checked without knowing the device's SMETS generation",
-    example="any 8.11 Add request validated without --smets or an inventory lookup",
-)
 def _generation_unknown(report: Report, allowed: tuple[int, ...], el: etree._Element) -> None:
-    """SMETS2+ devices take 16-octet install codes only; without the generation the
-    check can only apply ZigBee's lengths, so a 12-octet code for a SMETS2+ device
-    passes. Saying so keeps a pass from being read as more than it is."""
+    """Report ``install-code.generation-unknown`` (why it exists: its entry in the rule table)."""
     _add(
         report,
-        Severity.INFO,
         "install-code.generation-unknown",
         f"device generation not known: install code checked against "
         f"{_octets(allowed) or 'no'} octets only; pass --smets 1|2 or a device "
@@ -575,22 +463,12 @@ def _generation_unknown(report: Report, allowed: tuple[int, ...], el: etree._Ele
     )
 
 
-@rule(
-    "future-dated.command-variant",
-    Severity.ERROR,
-    "ExecutionDateTime with a CommandVariant that is on-demand only (2, 3, 6, 7)",
-    example="<sr:CommandVariant>2</sr:CommandVariant> with a body carrying <sr:ExecutionDateTime>",
-)
 def _future_dated_cv(report: Report, row: SRV, cv: int, content: etree._Element) -> None:
-    """An ExecutionDateTime asks for a future-dated command, but CommandVariants 2,
-    3, 6 and 7 return the command to the User for local delivery now: DUIS gives
-    them the on-demand pattern only (the XSD's own CommandVariant table). Only 1, 4
-    and 5 may be future dated. The XSD allows ExecutionDateTime whatever the CV."""
+    """Report ``future-dated.command-variant`` (why it exists: its entry in the rule table)."""
     first = _first_element(content)
     if first is not None and first.tag == _EXECUTION:
         _add(
             report,
-            Severity.ERROR,
             "future-dated.command-variant",
             f"ExecutionDateTime asks for a future-dated command but CommandVariant {cv} "
             f"is on-demand only; use 1 (or 4/5 for a critical SRV) or drop ExecutionDateTime",

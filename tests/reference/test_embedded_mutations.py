@@ -26,7 +26,8 @@ import xmlschema
 from lxml import etree
 
 from duis import catalogue
-from duis._schemagen import MAX_COUNTER, response_codes
+from duis.ids import MAX_COUNTER
+from tools.schemagen import response_codes
 
 SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 RA = "http://www.dccinterface.co.uk/ResponseAndAlert"

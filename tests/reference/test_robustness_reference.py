@@ -22,7 +22,7 @@ import signing
 from duis import DuisError
 from duis.model import Response
 from duis.xml import parse
-from mmc._describe import describe
+from mmc import describe
 
 _SETTINGS = settings(
     max_examples=120,

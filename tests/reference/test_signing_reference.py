@@ -27,6 +27,7 @@ from signing import (
     BadSignatureError,
     Credentials,
     DigestMismatchError,
+    InvalidRequestError,
     KeyInfoError,
     Keystore,
     NoCredentialsError,
@@ -232,3 +233,136 @@ def test_all_templates_sign_verify_and_stay_schema_valid(
         tree = etree.ElementTree(etree.fromstring(signed.xml))
         assert xsd54.validate(tree), (path.name, str(xsd54.error_log))
     assert counts == {"zaz1-xmlsign": 294, "digital-signing": 1, "stand-in": 2}
+
+
+# ---- DCC's own signing tool: compact output, and the same re-indented (issue 8 §1) ----
+
+_NS_DECL = re.compile(rb' xmlns(?::[A-Za-z0-9_.-]+)?="[^"]*"')
+_DIGEST = re.compile(rb"<ds:DigestValue>([^<]*)</ds:DigestValue>")
+
+
+def _java_signed(ref: Path, layout: str) -> list[Path]:
+    files = sorted((ref / "java-signed" / layout).iterdir())
+    assert len(files) == 39, f"expected DCC's 39 {layout} files, found {len(files)}"
+    return files
+
+
+@pytest.mark.parametrize("layout", ["compact", "reindented"])
+def test_dcc_tool_output_verifies_in_either_layout(ref: Path, zaz1: Keystore, layout: str) -> None:
+    for path in _java_signed(ref, layout):
+        result = verify(path, zaz1, at=AT)
+        assert result.signer is not None
+        assert result.signer.role is RemotePartyRole.XML_SIGN
+        # The trusted content is the form that matched: compact, whatever the layout.
+        assert b">\n" not in result.signed_xml, path.name
+        assert b">  <" not in result.signed_xml, path.name
+
+
+def test_reindented_and_compact_give_the_same_trusted_content(ref: Path, zaz1: Keystore) -> None:
+    for compact_path, indented_path in zip(
+        _java_signed(ref, "compact"), _java_signed(ref, "reindented"), strict=True
+    ):
+        a = verify(compact_path, zaz1, at=AT)
+        b = verify(indented_path, zaz1, at=AT)
+        assert a.signed_xml == b.signed_xml, indented_path.name
+
+
+def test_signing_a_template_reproduces_dcc_tools_digest_and_bytes(
+    ref: Path, zaz1: Keystore
+) -> None:
+    """Same input and counter: DCC's exact DigestValue, and its bytes but for the value."""
+    for dcc_path in _java_signed(ref, "compact"):
+        template = (
+            ref / "requests" / "rtds-templates" / dcc_path.name.replace(".java-signed.xml", ".XML")
+        )
+        ours = sign(template, keystore=zaz1, preserve_counter=True, validate=False, at=AT).xml
+        theirs = dcc_path.read_bytes()
+        ours_digest = _DIGEST.search(ours)
+        theirs_digest = _DIGEST.search(theirs)
+        assert ours_digest is not None and theirs_digest is not None
+        assert ours_digest.group(1) == theirs_digest.group(1), template.name
+        # Namespace declarations: the same set in scope (the order and where the ds
+        # prefix is declared differ, which C14N ignores); everything else identical.
+        assert _NS_DECL.sub(b"", _mask_value(ours)) == _NS_DECL.sub(b"", _mask_value(theirs)), (
+            template.name
+        )
+        assert etree.fromstring(ours).nsmap == etree.fromstring(theirs).nsmap
+
+
+def test_signing_a_reindented_message_gives_the_compact_digest(ref: Path, zaz1: Keystore) -> None:
+    """The layout of the input does not matter: DCC's tool would compute the same digest."""
+    dcc_path = _java_signed(ref, "reindented")[0]
+    tree = parse(dcc_path)
+    root = tree.getroot()
+    root.remove(root[-1])  # drop DCC's Signature, keep the indentation
+    assert b"\n  <sr:Header>" in etree.tostring(root)
+    creds = zaz1.credentials_for(
+        RequestID.parse(root[0][0].text or "").originator,
+        roles=frozenset({RemotePartyRole.XML_SIGN}),
+        at=AT,
+    )
+    ours = sign_tree(tree, creds)
+    compact_name = dcc_path.name.replace("-reindented", "")
+    theirs = (ref / "java-signed" / "compact" / compact_name).read_bytes()
+    assert _DIGEST.search(ours).group(1) == _DIGEST.search(theirs).group(1)  # type: ignore[union-attr]
+
+
+def test_dcc_duis_and_mmc_schemas_declare_no_mixed_content(ref: Path) -> None:
+    """The fact the compact rule rests on (signing._compact): in DCC's DUIS and MMC
+    XSDs every complex type is element-only or simple content, never mixed, and no
+    wildcard lets undeclared content in; so "has element children, no text" is
+    exactly "element-only" for DUIS and MMC elements."""
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    checked = 0
+    for version in ("5.0", "5.1", "5.3a", "5.4"):
+        for path in (ref / "dcc-schemas" / version).glob("*.xsd"):
+            if "xmldsig" in path.name:
+                continue
+            xsd = etree.parse(str(path))
+            assert not [t for t in xsd.iter(f"{xs}complexType") if t.get("mixed") == "true"]
+            assert not [t for t in xsd.iter(f"{xs}complexContent") if t.get("mixed") == "true"]
+            assert not list(xsd.iter(f"{xs}any")), path.name
+            checked += 1
+    assert checked >= 8  # a DUIS and an MMC schema per version
+
+
+def test_sign_validates_with_the_callers_schemas(ref: Path, official_54: Path) -> None:
+    """sign() never signs what `duis validate` with the same settings rejects (issue 8 §2.1)."""
+    from duis import validate
+    from duis.config import Config
+
+    template = (
+        ref
+        / "requests"
+        / "rtds-templates"
+        / ("ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML")
+    )
+    data = template.read_bytes()
+    start = data.index(b"<sr:UpdateImportTariffPrimaryElement>")
+    start = data.index(b">", start) + 1
+    bad = data[:start] + b"<sr:NotInTheSchema/>" + data[start:]
+    # The embedded schema does not look inside this body; DCC's 5.4 schema does.
+    assert validate(bad).valid
+    assert not validate(bad, schemas=SchemaRegistry([official_54])).valid
+    pki = make_test_pki(
+        [
+            (
+                RequestID.parse("90-B3-D5-1F-30-01-00-00:00-00-00-00-00-00-00-00:1").originator,
+                RemotePartyRole.XML_SIGN,
+            )
+        ]
+    )
+    creds = pki.organisations[0]
+    sign(bad, credentials=creds, preserve_counter=True)  # embedded: signed
+    with pytest.raises(InvalidRequestError):
+        sign(bad, credentials=creds, preserve_counter=True, schemas=official_54)
+    with pytest.raises(InvalidRequestError):
+        sign(bad, credentials=creds, preserve_counter=True, schemas=[official_54])
+    with pytest.raises(InvalidRequestError):
+        sign(bad, credentials=creds, preserve_counter=True, schemas=SchemaRegistry([official_54]))
+    with pytest.raises(InvalidRequestError):
+        sign(
+            bad, credentials=creds, preserve_counter=True, config=Config(schema_dirs=(official_54,))
+        )
+    # The unmodified template signs with DCC's schema too.
+    sign(data, credentials=creds, preserve_counter=True, schemas=official_54)

@@ -1,9 +1,10 @@
-"""What a person wants to know about a message at a glance, as one JSON-friendly dict.
+"""What a person wants to know about a DUIS message at a glance, as one JSON-friendly dict.
 
-``duis inspect`` prints this; programs can use it too. It works on every document the
-project reads: requests, responses, alerts and MMC GBCSResponse output. Names and
-meanings come from the SRV catalogue and the code catalogue, so the numbers a message
-carries (``11.2``, ``E65``, ``8F66``) arrive with words beside them.
+``duis inspect`` prints this; programs can use it too. This module reads DUIS requests,
+responses and alerts (their header data is DUIS's: SRV, RequestID, response and alert
+codes); :func:`mmc.describe` adds MMC GBCSResponse output on top. Names and meanings
+come from the SRV catalogue and the code catalogue, so the numbers a message carries
+(``11.2``, ``E65``, ``8F66``) arrive with words beside them.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ from typing import Any
 from lxml import etree
 
 from duis import catalogue
+from duis._decode import decode_body, plain_body
 from duis._exceptions import ModelError
+from duis.alerts import summarize as summarize_alert
+from duis.codes import alert_code, response_code
 from duis.ids import RequestID
 from duis.model import Request, Response
 from duis.model._common import RA, SR
 from duis.model.response import DCCAlert, DeviceAlert, ResponseMessage, SMETS1Response
 from duis.schemas import SchemaRegistry
-from mmc._codes import alert_code, response_code
-from mmc._decode import decode_body, plain_body
-from mmc._document import GBCS_RESPONSE, GBCSResponse, MMCBodyKind
-from mmc._mapping import srvs_for_element
 
-__all__ = ["describe"]
+__all__ = ["add_body", "describe", "describe_code", "describe_srv"]
 
 
-def _srv(srv: str | None) -> dict[str, Any] | None:
+def describe_srv(srv: str | None) -> dict[str, Any] | None:
+    """The SRV with its catalogue name (None when the message names none)."""
     if srv is None:
         return None
     row = catalogue.get(srv)
@@ -41,7 +42,8 @@ def _ids(rid: RequestID | None) -> dict[str, Any]:
     return {"originator": str(rid.originator), "target": str(rid.target), "counter": rid.counter}
 
 
-def _code(code: str | None, *, alert: bool) -> dict[str, Any] | None:
+def describe_code(code: str | None, *, alert: bool) -> dict[str, Any] | None:
+    """A response or alert code with its category and meaning (None when absent)."""
     if code is None:
         return None
     found = alert_code(code) if alert else response_code(code)
@@ -57,7 +59,7 @@ def _request(req: Request) -> dict[str, Any]:
         "kind": "request",
         "schema_version": req.schema_version,
         **_ids(req.request_id),
-        "srv": _srv(req.srv),
+        "srv": describe_srv(req.srv),
         "command_variant": {"value": cv.value, "meaning": cv.meaning},
         "body_element": req.body_name,
     }
@@ -78,44 +80,24 @@ def _response(resp: Response) -> dict[str, Any]:
         "schema_version": resp.schema_version,
         **_ids(resp.response_id),
         "request_id": None if resp.request_id is None else str(resp.request_id),
-        "srv": _srv(resp.service_reference_variant),
-        "response_code": _code(resp.response_code, alert=False),
+        "srv": describe_srv(resp.service_reference_variant),
+        "response_code": describe_code(resp.response_code, alert=False),
         "response_datetime": resp.response_datetime,
-        "alert_code": _code(resp.alert_code, alert=True),
+        "alert_code": describe_code(resp.alert_code, alert=True),
         "signed": resp.signature is not None,
     }
     if isinstance(content, ResponseMessage):
         out["content"] = None if content.content_kind is None else content.content_kind.value
     elif isinstance(content, DCCAlert):
         out["content"] = content.event_kind
+    alert = summarize_alert(resp.body.getroottree().getroot())
+    if alert is not None:
+        # Which device, and what alert-storm protection (SECMP0062) held back.
+        out["alert_device"] = alert.device
+        out["throttling"] = {**alert.to_json()["throttling"], "text": alert.throttling}  # type: ignore[dict-item]
+        if alert.instruction is not None:
+            out["instruction"] = {"number": alert.instruction[0], "of": alert.instruction[1]}
     return out
-
-
-def _mmc(doc: GBCSResponse) -> dict[str, Any]:
-    alert = doc.body_kind is MMCBodyKind.DEVICE_ALERT
-    srv = doc.srv
-    inferred = False
-    if srv is None and doc.rsp_name is not None:
-        owners = srvs_for_element(doc.rsp_name)
-        if len(owners) == 1:
-            srv, inferred = owners[0], True
-    described = _srv(srv)
-    if described is not None:
-        described["from"] = f"the {doc.rsp_name} element" if inferred else "the header"
-    return {
-        "kind": "mmc-device-alert" if alert else "mmc-response",
-        "schema_version": doc.schema_version,
-        "originator": str(doc.originator),
-        "target": str(doc.target),
-        "counter": doc.counter,
-        "srv": described,
-        "response_element": doc.rsp_name,
-        "message_success": doc.message_success,
-        "alert_code": _code(doc.alert_code, alert=True),
-        "alert_description": doc.alert_description,
-        "message_code": doc.message_code,
-        "timestamp": doc.timestamp,
-    }
 
 
 def describe(
@@ -125,27 +107,38 @@ def describe(
     registry: SchemaRegistry | None = None,
     body: bool = True,
 ) -> dict[str, Any]:
-    """The summary of one parsed document (from :func:`duis.xml.parse`).
+    """The summary of one parsed DUIS request or response (from :func:`duis.xml.parse`).
 
-    Raises :class:`~duis.ModelError` when the document is not one this project
-    reads. With ``body``, the body is decoded with the types of the schema bundle the
-    registry selects for it (``body_typed`` says whether that worked).
+    Raises :class:`~duis.ModelError` when the document is neither (MMC output is read
+    by :func:`mmc.describe`). With ``body``, the body is decoded with the types of the
+    schema bundle the registry selects for it (``body_typed`` says whether that worked).
     """
     root = tree.getroot()
     if root.tag == f"{{{SR}}}Request":
         summary = _request(Request.from_tree(root, source))
     elif root.tag == f"{{{SR}}}Response":
         summary = _response(Response.from_tree(root, source))
-    elif root.tag == GBCS_RESPONSE:
-        summary = _mmc(GBCSResponse.from_tree(root, source))
+    elif root.tag == f"{{{RA}}}GBCSResponse":
+        raise ModelError("MMC output (ra:GBCSResponse): read it with mmc.describe", source=source)
     else:
         raise ModelError(
             f"root element is {root.tag!r}: not a DUIS request or response, nor MMC "
             f"output (ra:GBCSResponse in {RA})",
             source=source,
         )
-    summary = {"path": source, **summary}
+    return add_body({"path": source, **summary}, tree, registry=registry, body=body)
+
+
+def add_body(
+    summary: dict[str, Any],
+    tree: etree._ElementTree,
+    *,
+    registry: SchemaRegistry | None,
+    body: bool,
+) -> dict[str, Any]:
+    """``summary`` with the document's body added (typed when a registry is given)."""
     if body:
+        root = tree.getroot()
         typed = None
         if registry is not None:
             bundle, _why = registry.select(root.get("schemaVersion"))

@@ -8,8 +8,9 @@ and ``<!-- generated:end NAME -->`` markers and leaves every hand-written line a
 ``tests/test_embedded_schema.py`` fails when a committed schema differs from what this
 module would write.
 
-Usage: ``python -m duis._schemagen`` (rewrite) or ``python -m duis._schemagen --check``
-(exit 1 and name the stale files).
+Usage: ``python -m tools.schemagen`` (rewrite) or ``python -m tools.schemagen --check``
+(exit 1 and name the stale files). It lives outside the installed package because it
+writes files of the checkout (``schemas/``), which an installed copy has not.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from duis import catalogue
 from duis._exceptions import SchemaError
 from duis.fileio import atomic_write
+from duis.ids import MAX_COUNTER
 
 __all__ = [
     "COVERED_REQUEST_BODIES",
@@ -41,9 +43,6 @@ __all__ = [
     "stale",
     "uint_pattern",
 ]
-
-#: The largest OriginatorCounter (GBCS counters are 64-bit unsigned).
-MAX_COUNTER = 2**64 - 1
 
 #: Request bodies whose content the embedded schema checks, and the type that does it.
 #: Every other SRV body is typed ``sr:UncheckedContent``. ``SignedPreCommand`` (the body
@@ -85,7 +84,7 @@ _MARKER = re.compile(
 
 def schema_dir() -> Path:
     """The checkout's ``schemas/`` folder (the generator only runs in a checkout)."""
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[1] / "schemas"
 
 
 def _data(name: str) -> dict[str, object]:
@@ -313,10 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args == ["--check"]:
             out_of_date = stale()
             for path in out_of_date:
-                print(f"{path}: generated regions are stale; run python -m duis._schemagen")
+                print(f"{path}: generated regions are stale; run python -m tools.schemagen")
             return 1 if out_of_date else 0
         if args:
-            print("usage: python -m duis._schemagen [--check]", file=sys.stderr)
+            print("usage: python -m tools.schemagen [--check]", file=sys.stderr)
             return 2
         for path in regenerate():
             print(f"rewrote {path}")

@@ -1,9 +1,9 @@
-"""Response codes and alert codes with their category and meaning.
+"""Response codes and alert codes (DUIS header data) with their category and meaning.
 
 A User system branches on these codes (retry, give up, wake someone), so each one is a
 value with a category and a meaning a person can read. The code lists come from the
 DUIS schema (``duis/data/*_codes.json``); the meanings live beside this module
-(``mmc/data/code_meanings.json``). Where that file has no wording, the meaning is
+(``duis/data/code_meanings.json``). Where that file has no wording, the meaning is
 built from what the code itself says: ``E081101`` is an error specific to Service
 Reference 8.11, and the catalogue names it. Every meaning says where it came from
 (:attr:`Code.basis`) so nobody mistakes a structural description for DUIS text.
@@ -109,7 +109,7 @@ def _read_json(package: str, name: str) -> Any:
 
 @lru_cache(maxsize=1)
 def _meanings() -> dict[str, dict[str, str]]:
-    data = _read_json("mmc", "data/code_meanings.json")
+    data = _read_json("duis", "data/code_meanings.json")
     return {k: dict(v) for k, v in data.items() if isinstance(v, dict)}
 
 
