@@ -218,6 +218,11 @@ def read_input(
         raw = bytes(data)
         name = source or "<bytes>"
     elif isinstance(data, str) and data.lstrip().startswith("<"):
+        # Text is already characters; its bytes here are UTF-8, so a declaration
+        # naming another encoding would now be false: it is made to say UTF-8.
+        found = _DECLARATION.match(data)
+        if found is not None and found.group(3) is not None:
+            data = data[: found.start(3)] + "UTF-8" + data[found.end(3) :]
         raw = data.encode("utf-8")
         name = source or "<string>"
     elif isinstance(data, (str, os.PathLike)):

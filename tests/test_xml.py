@@ -321,3 +321,13 @@ def test_relative_namespace_among_others_is_placed_on_its_element() -> None:
     with pytest.raises(MalformedXMLError, match="rel/uri") as info:
         parse(doc)
     assert info.value.line == 2
+
+
+def test_text_read_once_as_bytes_keeps_its_meaning() -> None:
+    # validate and sign read the input once (read_input) and parse those bytes
+    from duis.xml import read_input
+
+    raw, _ = read_input('<?xml version="1.0" encoding="ISO-8859-1"?><r>\u00e9</r>')
+    assert parse(raw).getroot().text == "\u00e9"
+    raw, _ = read_input("<?xml version='1.0' encoding='UTF-16'?><r>\u00e9</r>")
+    assert parse(raw).getroot().text == "\u00e9"
