@@ -117,6 +117,12 @@ AREAS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "(the `rule` of the error body; [serve](serve.md)). Refusals of the message "
             "itself keep the ids above.",
         ),
+        "precommand": (
+            "Critical commands",
+            "Why `duis precommand sign` (and `signing.sign_precommand`) refused a "
+            "Pre-Command, and what `duis precommand inspect` reports "
+            "([critical commands](critical-commands.md)).",
+        ),
         "setup": (
             "Inputs, settings, certificates and counters",
             "Problems that stop work before a message is judged: usually exit 2 from the "
@@ -1078,6 +1084,89 @@ _TABLE: tuple[Rule, ...] = (
         ``duis track``). Choose another file with ``--db`` or ``$DUIS_TRACKER_DB``.
         """,
         area="setup",
+    ),
+    # -- critical commands (GBCS Pre-Commands) -------------------------------------
+    _r(
+        "gbcs.malformed",
+        ERROR,
+        "The GBCS bytes are truncated or do not follow the grouping-header layout",
+        """
+        A GBCS message (a PreCommand's GBCSPayload, an RTDS file) that cannot be read
+        cannot be checked or signed; the message gives the byte offset of the fault.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "gbcs.wrong-key",
+        ERROR,
+        "The key offered may not sign this GBCS command",
+        """
+        GBCS commands are signed with the business originator's Digital Signing key.
+        An xmlSign key signs DUIS XML only, and a key of another EUI gives a command the
+        device rejects.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "gbcs.signature-invalid",
+        ERROR,
+        "The GBCS command's signature is missing or does not verify",
+        """
+        The device checks the command's ECDSA signature with the originator's Digital
+        Signing certificate; one that fails here fails there.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.not-precommand",
+        ERROR,
+        "The response is not a PreCommand for this request, or its GBCS is not an unsigned command",
+        """
+        Only the DCC's PreCommand answering this very request (same RequestID, CV 4) is
+        signed: signing anything else would put the User's signature on a command it
+        did not ask for.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.use-case",
+        ERROR,
+        "The Pre-Command's message code is not a use case of the request's SRV",
+        """
+        The DCC builds the GBCS command; checking that its use case is one the SRV
+        sends keeps a User from signing, say, a supply disable it never requested.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.target",
+        ERROR,
+        "The Pre-Command's business target is not the request's target device",
+        """
+        A signed command acts on the device its header names; it must be the device
+        the request addressed.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.counter",
+        ERROR,
+        "The Pre-Command's originator counter is not the request's counter",
+        """
+        The GBCS originator counter is the request's OriginatorCounter; the signed
+        CV 5/6/7 request keeps it, so a different one means another command.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.originator",
+        ERROR,
+        "The Pre-Command's business originator is not the request's originator",
+        """
+        The command is signed as the originator it names; signing one that names
+        another organisation is refused.
+        """,
+        area="precommand",
     ),
 )
 

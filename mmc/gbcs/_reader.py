@@ -2,8 +2,8 @@
 
 Two forms reach a DUIS user, and the DCC's RTDS holds only these two:
 
-* a **general-signing** message (tag ``DF``): what a ``PreCommand`` carries (with an
-  empty signature field) and what the User signs;
+* a **general-signing** message (tag ``DF``): what a ``PreCommand`` carries (without a
+  signature) and what the User signs;
 * the same message inside a **MAC header** (tag ``DD``, six zero-length fields, a
   length, security control ``11``, a 4-byte invocation counter, the general-signing
   message, a 12-byte MAC): what a command, response or alert looks like on the wire.
@@ -17,8 +17,8 @@ General-signing layout (GBCS; checked on every RTDS file)::
     00 | 0C date-time(12, DLMS)
     L   message-code(2) [extras(L-2)]                     other-information
     BER content-length  payload
-    [BER signature-length signature]  (00 empty | 40 r||s, 64 bytes; absent when
-                                       the message is not signed, e.g. most responses)
+    [BER signature-length signature]  (40 r||s, 64 bytes; absent when the message
+                                       is not signed: a Pre-Command, most responses)
 
 Lengths are BER: one byte below 0x80, else ``81 nn`` or ``82 nnnn``. The signed bytes
 run from just after ``DF`` to the end of the payload. Every read is bounds-checked and
@@ -70,12 +70,13 @@ class CRAFlag(enum.IntEnum):
 class GBCSMessage:
     """One GBCS message's header, body and trailer, with offsets into ``raw``.
 
-    ``signature`` is empty for a Pre-Command (the field is there, length 0, and
-    ``has_signature_field`` is true), empty for an unsigned message (no field at all)
-    and 64 bytes (r || s) for a signed one. ``mac`` and ``invocation_counter`` are set only
-    for the MAC-header form. ``signing_start``/``signing_end`` bound the general-signing
-    message inside ``raw`` (from its ``DF`` to the end of its signature field) and
-    ``signature_field`` is the offset of the signature length byte.
+    ``signature`` is empty for an unsigned message, such as a Pre-Command (which in
+    the RTDS ends after its payload: ``has_signature_field`` false; an empty field
+    ``00`` is read too), and 64 bytes (r || s) for a signed one. ``mac`` and
+    ``invocation_counter`` are set only for the MAC-header form. ``signing_start`` and
+    ``signing_end`` bound the general-signing message inside ``raw`` (from its ``DF``
+    to its last byte) and ``signature_field`` is where the signature field starts (or
+    would start: the end of the payload).
     """
 
     raw: bytes
@@ -112,8 +113,12 @@ class GBCSMessage:
 
     @property
     def is_pre_command(self) -> bool:
-        """A command with its signature field present but empty, as the DCC returns it."""
-        return self.cra_flag is CRAFlag.COMMAND and self.has_signature_field and not self.signature
+        """A command without a signature, as the DCC returns it in a ``PreCommand``.
+
+        Every RTDS Pre-Command simply ends after its payload (no signature field); an
+        empty field (``00``) is accepted too.
+        """
+        return self.cra_flag is CRAFlag.COMMAND and not self.signature
 
     def describe(self) -> str:
         """One line for people: kind, use case, counter, originator -> target."""
