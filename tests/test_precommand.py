@@ -11,8 +11,10 @@ from signing import (
     GBCSKeyError,
     GBCSSignatureError,
     InvalidRequestError,
+    Keystore,
     NotPreCommandError,
     PreCommandCheckError,
+    TestPKI,
     sign_pre_command,
     sign_precommand,
     verify,
@@ -25,12 +27,12 @@ SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 
 
 @pytest.fixture(scope="module")
-def store():  # type: ignore[no-untyped-def]
+def store() -> tuple[TestPKI, Keystore]:
     return pki()
 
 
-def test_cycle_builds_signed_cv5(store, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    made, keystore = store
+def test_cycle_builds_signed_cv5(store: tuple[TestPKI, Keystore]) -> None:
+    _, keystore = store
     out = sign_precommand(response(gbcs()), request=REQUEST, keystore=keystore)
     root = parse(out.xml).getroot()
     assert root.findtext(f"{SR}Header/{SR}CommandVariant") == "5"
@@ -46,7 +48,7 @@ def test_cycle_builds_signed_cv5(store, tmp_path) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("cv", [6, 7])
-def test_other_variants(store, cv: int) -> None:  # type: ignore[no-untyped-def]
+def test_other_variants(store: tuple[TestPKI, Keystore], cv: int) -> None:
     on_demand = REQUEST.replace(
         b"<sr:ExecutionDateTime>2026-12-24T02:00:00Z</sr:ExecutionDateTime>", b""
     )
@@ -54,7 +56,7 @@ def test_other_variants(store, cv: int) -> None:  # type: ignore[no-untyped-def]
     assert f"<sr:CommandVariant>{cv}</sr:CommandVariant>".encode() in out.xml
     assert b"ExecutionDateTime" not in out.xml
     # a future-dated request goes back as CV 5 only: CV 6/7 are on-demand
-    with pytest.raises(InvalidRequestError, match="future-dated.command-variant"):
+    with pytest.raises(InvalidRequestError, match=r"future-dated\.command-variant"):
         sign_precommand(response(gbcs()), request=REQUEST, keystore=store[1], cv=cv)
 
 
@@ -69,21 +71,23 @@ def test_other_variants(store, cv: int) -> None:  # type: ignore[no-untyped-def]
         ({"cra": 3}, "precommand.not-precommand"),
     ],
 )
-def test_altered_pre_command_refused(store, changed, rule) -> None:  # type: ignore[no-untyped-def]
+def test_altered_pre_command_refused(
+    store: tuple[TestPKI, Keystore], changed: dict[str, object], rule: str
+) -> None:
     with pytest.raises(PreCommandCheckError) as info:
         sign_precommand(response(gbcs(**changed)), request=REQUEST, keystore=store[1])
     assert info.value.rule == rule
     assert rule in str(info.value)
 
 
-def test_response_for_another_request_refused(store) -> None:  # type: ignore[no-untyped-def]
+def test_response_for_another_request_refused(store: tuple[TestPKI, Keystore]) -> None:
     other = f"90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:{COUNTER + 5}"
     with pytest.raises(PreCommandCheckError) as info:
         sign_precommand(response(gbcs(), request_id=other), request=REQUEST, keystore=store[1])
     assert info.value.rule == "precommand.not-precommand"
 
 
-def test_named_override_lets_one_check_pass(store) -> None:  # type: ignore[no-untyped-def]
+def test_named_override_lets_one_check_pass(store: tuple[TestPKI, Keystore]) -> None:
     bad = response(gbcs(code=0x0019))
     out = sign_precommand(bad, request=REQUEST, keystore=store[1], override=["precommand.use-case"])
     assert b"SignedPreCommand" in out.xml
@@ -91,27 +95,27 @@ def test_named_override_lets_one_check_pass(store) -> None:  # type: ignore[no-u
         sign_precommand(bad, request=REQUEST, keystore=store[1], override=["use-case"])
 
 
-def test_cv4_request_required(store) -> None:  # type: ignore[no-untyped-def]
+def test_cv4_request_required(store: tuple[TestPKI, Keystore]) -> None:
     cv1 = REQUEST.replace(b"<sr:CommandVariant>4<", b"<sr:CommandVariant>1<")
     with pytest.raises(PreCommandCheckError):
         sign_precommand(response(gbcs()), request=cv1, keystore=store[1])
 
 
-def test_xml_sign_key_refused(store) -> None:  # type: ignore[no-untyped-def]
+def test_xml_sign_key_refused(store: tuple[TestPKI, Keystore]) -> None:
     made, _ = store
     xml_sign = next(c for c in made.organisations if c.certificate.use is CertificateUse.XML_SIGN)
     with pytest.raises(GBCSKeyError, match="xmlSign"):
         sign_pre_command(gbcs(), xml_sign)
 
 
-def test_key_of_other_eui_refused(store) -> None:  # type: ignore[no-untyped-def]
+def test_key_of_other_eui_refused(store: tuple[TestPKI, Keystore]) -> None:
     made, _ = store
     ds = next(c for c in made.organisations if c.certificate.use is CertificateUse.DIGITAL_SIGNING)
     with pytest.raises(GBCSKeyError, match="not the command's business originator"):
         sign_pre_command(gbcs(originator=bytes.fromhex("90B3D51F30020000")), ds)
 
 
-def test_signed_command_not_signed_again(store) -> None:  # type: ignore[no-untyped-def]
+def test_signed_command_not_signed_again(store: tuple[TestPKI, Keystore]) -> None:
     made, _ = store
     ds = next(c for c in made.organisations if c.certificate.use is CertificateUse.DIGITAL_SIGNING)
     signed = sign_pre_command(gbcs(), ds)
