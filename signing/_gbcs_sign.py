@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 _HALF = 32
+#: ECDSA with SHA-256: the GBCS command signature algorithm (stateless, built once).
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 
 class GBCSKeyError(SigningError):
@@ -97,7 +99,7 @@ def sign_pre_command(
     key = credentials.private_key
     if not isinstance(key, ec.EllipticCurvePrivateKey):  # pragma: no cover - typed
         raise GBCSKeyError("GBCS commands are signed with an EC P-256 key", source=source)
-    r, s = decode_dss_signature(key.sign(message.signed_bytes, ec.ECDSA(hashes.SHA256())))
+    r, s = decode_dss_signature(key.sign(message.signed_bytes, _ECDSA_SHA256))
     signature = r.to_bytes(_HALF, "big") + s.to_bytes(_HALF, "big")
     head = message.raw[message.signing_start : message.signature_field]
     return head + bytes([len(signature)]) + signature
@@ -132,7 +134,7 @@ def verify_command(
     s = int.from_bytes(message.signature[_HALF:], "big")
     try:
         certificate.public_key.verify(
-            encode_dss_signature(r, s), message.signed_bytes, ec.ECDSA(hashes.SHA256())
+            encode_dss_signature(r, s), message.signed_bytes, _ECDSA_SHA256
         )
     except InvalidSignature:
         raise GBCSSignatureError(

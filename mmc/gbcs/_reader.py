@@ -66,7 +66,7 @@ class CRAFlag(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GBCSMessage:
     """One GBCS message's header, body and trailer, with offsets into ``raw``.
 
@@ -146,7 +146,11 @@ class _Cursor:
         return out
 
     def byte(self, what: str) -> int:
-        return self.take(1, what)[0]
+        pos = self.pos
+        if pos >= self.end:
+            raise self.fail(f"truncated {what}: needs 1 bytes, 0 left")
+        self.pos = pos + 1
+        return self.data[pos]
 
     def expect(self, value: int, what: str) -> None:
         at = self.pos
@@ -207,16 +211,31 @@ def read_message(data: bytes, *, source: str | None = None) -> GBCSMessage:
 def _general_signing(
     cur: _Cursor, start: int, kind: MessageKind, mac: bytes | None, ic: int | None
 ) -> GBCSMessage:
-    cur.expect(0x09, "transaction id length")
-    at = cur.pos
-    cra = cur.byte("CRA flag")
-    if cra not in (1, 2, 3):
-        raise cur.fail(f"CRA flag {cra}: expected 1 (command), 2 (response) or 3 (alert)", at)
-    counter = int.from_bytes(cur.take(8, "originator counter"), "big")
-    cur.expect(0x08, "business originator length")
-    originator = EUI64.from_bytes(cur.take(8, "business originator"))
-    cur.expect(0x08, "business target length")
-    target = EUI64.from_bytes(cur.take(8, "business target"))
+    d, p = cur.data, cur.pos
+    if (
+        cur.end - p >= 28
+        and d[p] == 0x09
+        and d[p + 1] in (1, 2, 3)
+        and d[p + 10] == 0x08
+        and (d[p + 19] == 0x08)
+    ):
+        # The fixed 28 bytes are well formed: slice them at once (the common case).
+        cra = d[p + 1]
+        counter = int.from_bytes(d[p + 2 : p + 10], "big")
+        originator = EUI64(int.from_bytes(d[p + 11 : p + 19], "big"))
+        target = EUI64(int.from_bytes(d[p + 20 : p + 28], "big"))
+        cur.pos = p + 28
+    else:  # read field by field to say where and why it is wrong
+        cur.expect(0x09, "transaction id length")
+        at = cur.pos
+        cra = cur.byte("CRA flag")
+        if cra not in (1, 2, 3):
+            raise cur.fail(f"CRA flag {cra}: expected 1 (command), 2 (response) or 3 (alert)", at)
+        counter = int.from_bytes(cur.take(8, "originator counter"), "big")
+        cur.expect(0x08, "business originator length")
+        originator = EUI64.from_bytes(cur.take(8, "business originator"))
+        cur.expect(0x08, "business target length")
+        target = EUI64.from_bytes(cur.take(8, "business target"))
     at = cur.pos
     dt_len = cur.byte("date-time length")
     if dt_len not in (0, _DATE_TIME_LENGTH):
