@@ -22,17 +22,14 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from duis.ids import EUI64  # noqa: E402
-from mmc.gbcs import read_message  # noqa: E402
-from signing import RemotePartyRole, make_test_pki, sign_pre_command, verify_command  # noqa: E402
+from duis.ids import EUI64
+from mmc.gbcs import read_message
+from signing import RemotePartyRole, make_test_pki, sign_pre_command, verify_command
 
 READ_TARGET_US = 25.0
 RATIO_TARGET = 2.0
