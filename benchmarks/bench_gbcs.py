@@ -1,6 +1,6 @@
 """How fast are GBCS header reading and Pre-Command signing next to the floor?
 
-Run: ``python benchmarks/bench_gbcs.py``. In one run on one machine, for a 1.4 KB
+Run: ``PYTHONPATH=. python benchmarks/bench_gbcs.py`` (or with the project installed). In one run on one machine, for a 1.4 KB
 Pre-Command (project-built to the GBCS layout, the size of a tariff command) and a
 test-PKI Digital Signing key, it times:
 
