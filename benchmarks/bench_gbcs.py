@@ -1,8 +1,8 @@
 """How fast are GBCS header reading and Pre-Command signing next to the floor?
 
 Run: ``PYTHONPATH=. python benchmarks/bench_gbcs.py`` (or with the project installed).
-In one run on one machine, for a 1.4 KB Pre-Command (project-built to the GBCS layout, the size of a tariff command) and a
-test-PKI Digital Signing key, it times:
+In one run on one machine, for a 1.4 KB Pre-Command (project-built to the GBCS
+layout, the size of a tariff command) and a test-PKI Digital Signing key, it times:
 
 * read: ``mmc.gbcs.read_message`` (bounds-checked header walk, message-code lookup)
   against the floor: slicing the same fields out with fixed offsets, no checks;
