@@ -18,6 +18,7 @@ from lxml import etree
 
 from duis.model._common import local
 from duis.schemas import SchemaBundle
+from duis.xml import element_value
 
 __all__ = ["decode_body", "plain_body"]
 
@@ -154,7 +155,7 @@ def _attributes(el: etree._Element) -> list[Any]:
 def _plain(el: etree._Element) -> Any:
     children = [c for c in el if isinstance(c.tag, str)]
     attrs = {f"@{etree.QName(a.attrname).localname}": str(a) for a in _attributes(el)}
-    text = (el.text or "").strip()
+    text = element_value(el)
     if not children and not attrs:
         return text
     out: dict[str, Any] = dict(attrs)

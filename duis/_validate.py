@@ -26,7 +26,7 @@ from duis.report import Kind, Report
 from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
 from duis.schemas import RegistryLike, SchemaBundle, as_registry
 from duis.versions import KNOWN_VERSIONS, is_known
-from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, read_input, sourceline
+from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse, read_input, sourceline
 
 __all__ = ["parse_or_report", "validate", "validate_tree"]
 
@@ -190,9 +190,9 @@ def _srv_of(root: etree._Element, kind: Kind) -> str | None:
         body = _child(root, _BODY)
         parent = _child(body, _RESPONSE_MESSAGE) if body is not None else None
     found = _child(parent, _SRV) if parent is not None else None
-    if found is None or found.text is None:
+    if found is None:
         return None
-    return found.text.strip() or None
+    return element_value(found) or None
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:

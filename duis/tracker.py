@@ -51,7 +51,7 @@ from duis.model.response import (
 )
 from duis.namespaces import DS, clark
 from duis.rules._response import DEVICE_DATED_PATTERNS
-from duis.xml import DEFAULT_MAX_BYTES, XInput, parse
+from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -511,10 +511,10 @@ class Tracker:
         if found is None:
             return []
         el = alert.event.find(f"{{{SR}}}{found[0]}")
-        if el is None or not el.text:
+        if el is None:
             return []
         try:
-            rid = str(RequestID.parse(el.text.strip()))
+            rid = str(RequestID.parse(element_value(el)))
         except ValueError:
             return []
         return [

@@ -7,7 +7,7 @@ from lxml import etree
 from duis._exceptions import ModelError
 from duis.ids import RequestID
 from duis.namespaces import DS, RA, SR
-from duis.xml import sourceline
+from duis.xml import element_value, sourceline
 
 __all__ = ["DS", "RA", "SR", "child", "envelope", "local", "request_id", "text_of"]
 
@@ -33,7 +33,8 @@ def child(
 
 
 def text_of(el: etree._Element) -> str:
-    return (el.text or "").strip()
+    """The element's value as the XSD reads it (comments and PIs do not cut it)."""
+    return element_value(el)
 
 
 def request_id(el: etree._Element, source: str) -> RequestID:
