@@ -59,11 +59,16 @@ MIXED_XMLDSIG: frozenset[str] = frozenset(
 _NOT_COMPACT = etree.XPath("descendant-or-self::*[*][text()][not(text()[normalize-space()])]")
 
 
+def _candidates(root: etree._Element) -> list[etree._Element]:
+    found = _NOT_COMPACT(root)
+    assert isinstance(found, list)  # a node-set expression always gives a list
+    return [el for el in found if isinstance(el, etree._Element)]
+
+
 def compact(root: etree._Element) -> bool:
     """Remove whitespace-only text in element-only content, in place; True if any was."""
     changed = False
-    for el in _NOT_COMPACT(root):
-        assert isinstance(el, etree._Element)
+    for el in _candidates(root):
         if el.tag in MIXED_XMLDSIG:
             continue
         changed = True
@@ -75,6 +80,4 @@ def compact(root: etree._Element) -> bool:
 
 def is_compact(root: etree._Element) -> bool:
     """True when :func:`compact` would change nothing."""
-    return all(
-        el.tag in MIXED_XMLDSIG for el in _NOT_COMPACT(root) if isinstance(el, etree._Element)
-    )
+    return all(el.tag in MIXED_XMLDSIG for el in _candidates(root))
