@@ -111,6 +111,12 @@ AREAS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Reported by `duis verify`, `duis validate --keystore` and `signing.verify` "
             "([signing](signing.md)).",
         ),
+        "gbcs": (
+            "GBCS decoding",
+            "Reported by `duis decode` (and `mmc.payload.decode`) for a device's GBCS "
+            "response or alert: whether its bytes could be read and whether its MAC or "
+            "signature verifies ([decoding](decoding.md)).",
+        ),
         "setup": (
             "Inputs, settings, certificates and counters",
             "Problems that stop work before a message is judged: usually exit 2 from the "
@@ -986,6 +992,67 @@ _TABLE: tuple[Rule, ...] = (
         ``duis track``). Choose another file with ``--db`` or ``$DUIS_TRACKER_DB``.
         """,
         area="setup",
+    ),
+    # -- GBCS decoding ---------------------------------------------------------------
+    _r(
+        "gbcs.malformed",
+        ERROR,
+        "GBCS bytes are malformed, truncated or of a shape the decoder does not read",
+        """
+        A device message that cannot be read is reported with the offset of the byte
+        where reading stopped, never decoded halfway into values that look right.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.mac-invalid",
+        ERROR,
+        "The AES-GCM MAC of a general-ciphered GBCS message does not verify",
+        """
+        The MAC is what tells a User that the device (and nobody else) sent these
+        readings; a message whose MAC fails is refused, not decoded as if it were true.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.signature-invalid",
+        ERROR,
+        "The ECDSA signature of a general-signed GBCS message does not verify",
+        """
+        Alerts and signed responses are signed with the device's Digital Signing key;
+        a signature that fails means the message was altered or is not the device's.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.decrypt-failed",
+        ERROR,
+        "An encrypted part of a GBCS payload does not decrypt with the agreed key",
+        """
+        Encrypted readings carry their own GCM tag; one that fails is refused rather
+        than shown as garbage values.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.key-missing",
+        ERROR,
+        "A key needed to authenticate or decrypt the message is not in the keystore",
+        """
+        With a keystore given, a message the keystore cannot check is not shown as
+        authenticated; decode without a keystore to read it unauthenticated.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.not-authenticated",
+        WARNING,
+        "The GBCS message was decoded without checking its MAC or signature",
+        """
+        Decoding without keys is useful for looking, but nothing in the output is
+        known to come from the device; the output says so rather than staying silent.
+        """,
+        area="gbcs",
     ),
 )
 
