@@ -6,10 +6,13 @@ by hand from the RTDS bytes (offsets named in each test), not from the decoder.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from duis import DuisError
 from mmc.payload import (
@@ -40,9 +43,7 @@ def _messages(rtds: Path) -> list[Path]:
     return sorted([*rtds.glob("*/*_RESPONSE_GBCS.HEX"), *rtds.glob("*/*_ALERT_GBCS.HEX")])
 
 
-def test_every_response_and_alert_decodes_and_authenticates(
-    rtds: Path, keys: GBCSKeystore
-) -> None:
+def test_every_response_and_alert_decodes_and_authenticates(rtds: Path, keys: GBCSKeystore) -> None:
     files = _messages(rtds)
     assert len(files) >= 503 + 36
     verified = 0
@@ -126,3 +127,20 @@ def test_future_dated_alert_carries_its_instruction(rtds: Path, keys: GBCSKeysto
     assert body[0].get("class-id") == 0x2328
     assert body[0].get("attribute") == 6
     assert body[0].get("logical-name") == "0.0.94.44.2.0"
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_mutated_rtds_messages_raise_only_library_errors(
+    rtds: Path, keys: GBCSKeystore, data: st.DataObject
+) -> None:
+    files = _messages(rtds)
+    path = files[data.draw(st.integers(0, len(files) - 1))]
+    raw = bytearray(parse_hex(path.read_text()))
+    for _ in range(data.draw(st.integers(1, 3))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    for keystore in (keys, None):
+        with contextlib.suppress(DuisError):
+            decode(bytes(raw), keystore)
