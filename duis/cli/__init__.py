@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "verify": "duis.cli.verify:verify",
     "cert": "duis.cli.cert:cert",
     "track": "duis.cli.track:track",
+    "decode": "duis.cli.decode:decode",
 }
 
 

@@ -79,11 +79,29 @@ def _text(summary: dict[str, Any], out: Any) -> None:
                 out.write(f"  {label:<18} (not given)\n")
             continue
         out.write(f"  {label:<18} {_value(key, value)}\n")
+    for gbcs in summary.get("gbcs", ()):
+        _gbcs_text(gbcs, out)
     if "body" in summary:
         how = "typed by " + summary.get("body_schema", "?") if summary["body_typed"] else "as text"
         out.write(f"  body ({how}):\n")
         for line in json.dumps(summary["body"], indent=2).splitlines():
             out.write(f"    {line}\n")
+
+
+def _gbcs_text(gbcs: dict[str, Any], out: Any) -> None:
+    if "error" in gbcs:
+        out.write(f"  GBCS payload       not decoded: {gbcs['error']['message']}\n")
+        return
+    out.write(f"  GBCS payload       {gbcs['use_case']} ({gbcs['authentication']})\n")
+    if "firmware_version" in gbcs:
+        out.write(f"  firmware version   {gbcs['firmware_version']}\n")
+    if "alert_code" in gbcs:
+        out.write(
+            f"  GBCS alert         {gbcs['alert_code']['code']}: {gbcs['alert_code']['name']}\n"
+        )
+    out.write("  GBCS decoded:\n")
+    for line in json.dumps(gbcs["payload"], indent=2).splitlines():
+        out.write(f"    {line}\n")
 
 
 @click.command()
@@ -112,8 +130,19 @@ def _text(summary: dict[str, Any], out: Any) -> None:
     show_default=True,
     help="Refuse documents larger than this.",
 )
+@click.option(
+    "--keystore",
+    metavar="DIR",
+    help="GBCS keys by EUI (<eui>-ka.key, -ka.pem, -ds.pem): authenticate and decrypt "
+    "the GBCSPayload (without: decoded, not authenticated).",
+)
 def inspect(
-    paths: tuple[str, ...], fmt: str, schema_dirs: tuple[str, ...], no_body: bool, max_bytes: int
+    paths: tuple[str, ...],
+    fmt: str,
+    schema_dirs: tuple[str, ...],
+    no_body: bool,
+    max_bytes: int,
+    keystore: str | None,
 ) -> None:
     """Show what DUIS requests, responses, alerts and MMC output say.
 
@@ -121,8 +150,10 @@ def inspect(
     file inspected, 1 some file could not be read as a message, 2 usage or set-up
     error (missing path, schema folder that will not load).
     """
+    from duis.cli.decode import gbcs_summaries, load_gbcs_keystore
     from mmc import describe  # the CLI is the one place that sees mmc
 
+    keys = load_gbcs_keystore(keystore)
     registry = None if no_body else registry_from(schema_dirs)
     summaries: list[dict[str, Any]] = []
     unreadable = False
@@ -132,6 +163,7 @@ def inspect(
             data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
             tree = parse_xml(data, source=doc.name, max_bytes=max_bytes)
             summary = describe(tree, source=doc.name, registry=registry, body=not no_body)
+            summary.update(gbcs_summaries(tree, keys))
         except DuisError as exc:
             where = exc.source or doc.name
             if exc.line is not None:

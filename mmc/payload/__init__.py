@@ -16,6 +16,7 @@ from mmc.payload._decode import (
 from mmc.payload._dlmsdate import DateTimePattern
 from mmc.payload._envelope import CRA, Envelope, read_envelope
 from mmc.payload._errors import GBCSDecodeError, GBCSKeyError
+from mmc.payload._json import firmware_version, message_to_json, value_to_json
 from mmc.payload._keys import GBCSKeystore
 from mmc.payload._values import BitString, Encrypted, Named, Opaque, Record, Tagged, Value
 
@@ -37,7 +38,10 @@ __all__ = [
     "Value",
     "alert_name",
     "decode",
+    "firmware_version",
     "message_code_name",
+    "message_to_json",
     "parse_hex",
     "read_envelope",
+    "value_to_json",
 ]

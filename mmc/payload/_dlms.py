@@ -238,7 +238,7 @@ def read_access_response(reader: Reader, opener: Opener | None = None) -> Record
     if not reader.at_end():
         raise reader.fail("bytes after the ACCESS-Response")
     items = tuple(
-        Record("item", (("data", d), ("result", r.get("result")), ("kind", r.kind)))
+        Record("item", (("data", d), ("result", r.get("result")), ("access", r.kind)))
         if isinstance(r, Record)
         else Record("item", (("data", d),))
         for d, r in zip(

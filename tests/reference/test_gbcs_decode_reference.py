@@ -144,3 +144,19 @@ def test_mutated_rtds_messages_raise_only_library_errors(
     for keystore in (keys, None):
         with contextlib.suppress(DuisError):
             decode(bytes(raw), keystore)
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("readfw-response.xml", "0C230000"), ("message.xml", "05150509")],
+)
+def test_inspect_shows_firmware_version_of_real_11_2(ref: Path, name: str, version: str) -> None:
+    """The ECS52 payloads of DCC Boxed's 11.2 responses: ACCESS-Response octet-string
+    09 04 followed by the version (read from the base64 by hand)."""
+    from click.testing import CliRunner
+
+    from duis.cli import cli
+
+    result = CliRunner().invoke(cli, ["inspect", "--no-body", str(ref / "signed" / name)])
+    assert result.exit_code == 0, result.output
+    assert f"firmware version   {version}" in result.stdout

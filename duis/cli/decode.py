@@ -1,0 +1,171 @@
+"""``duis decode FILE...``: what a device said, from a DUIS response or raw GBCS bytes.
+
+FILE is a DUIS response (every ``GBCSPayload`` in it is decoded), RTDS-style hex text
+(``.HEX``) or binary GBCS. With ``--keystore`` the MAC or signature is checked and the
+encrypted parts opened; without it the output says "not authenticated". Exit status:
+0 every message decoded (and authenticated when a keystore was given), 1 a message was
+malformed or failed authentication, 2 usage or set-up error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from duis._exceptions import DuisError
+from duis.cli._inputs import Inputs
+from duis.model._common import SR
+from duis.xml import DEFAULT_MAX_BYTES, element_text
+from duis.xml import parse as parse_xml
+from mmc.payload import GBCSKeystore, message_to_json, parse_hex
+from mmc.payload import decode as decode_gbcs
+
+__all__ = ["decode", "gbcs_payloads", "gbcs_summaries", "load_gbcs_keystore", "summarise"]
+
+
+def load_gbcs_keystore(folder: str | None) -> GBCSKeystore | None:
+    """The ``--keystore`` folder's GBCS keys (``<EUI>-ka.key``...), or exit 2."""
+    if folder is None:
+        return None
+    try:
+        return GBCSKeystore.from_dir(folder)
+    except DuisError as exc:
+        click.echo(f"{folder}: error: {exc.message} [{exc.rule}]", err=True)
+        sys.exit(2)
+
+
+def gbcs_payloads(data: bytes, source: str, max_bytes: int) -> list[bytes]:
+    """The GBCS messages in an input: a DUIS document's GBCSPayloads, hex text or binary."""
+    head = data.lstrip()[:1]
+    if head == b"<":
+        tree = parse_xml(data, source=source, max_bytes=max_bytes)
+        out = []
+        for el in tree.iter(f"{{{SR}}}GBCSPayload"):
+            try:
+                out.append(base64.b64decode("".join(element_text(el).split()), validate=True))
+            except (binascii.Error, UnicodeEncodeError, ValueError):
+                raise DuisError(
+                    "GBCSPayload is not base64",
+                    source=source,
+                    line=el.sourceline if isinstance(el.sourceline, int) else None,
+                ) from None
+        return out
+    if (
+        head
+        and head[0] in b"0123456789abcdefABCDEF"
+        and all(c in b"0123456789abcdefABCDEF \t\r\n" for c in data[:4096])
+    ):
+        return [parse_hex(data)]
+    return [data]
+
+
+def gbcs_summaries(tree: Any, keys: GBCSKeystore | None) -> dict[str, Any]:
+    """``{"gbcs": [...]}`` for a parsed DUIS document with GBCSPayloads (``duis inspect``).
+
+    A payload that does not decode or authenticate is shown with its error, not hidden.
+    """
+    out: list[dict[str, Any]] = []
+    for el in tree.iter(f"{{{SR}}}GBCSPayload"):
+        try:
+            payload = base64.b64decode("".join(element_text(el).split()), validate=True)
+            out.append(summarise(payload, keys))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            out.append({"error": {"rule": "gbcs.malformed", "message": "not base64"}})
+        except DuisError as exc:
+            out.append({"error": {"rule": exc.rule, "message": exc.message}})
+    return {"gbcs": out} if out else {}
+
+
+def summarise(payload: bytes, keystore: GBCSKeystore | None) -> dict[str, Any]:
+    """One GBCS message as JSON-friendly data (raises the library's errors)."""
+    return message_to_json(decode_gbcs(payload, keystore))
+
+
+def _text(path: str, summary: dict[str, Any], out: Any) -> None:
+    out.write(f"{path}\n")
+    for key in ("use_case", "frame", "cra", "originator", "recipient", "counter", "date_time"):
+        if summary.get(key) is not None:
+            out.write(f"  {key.replace('_', ' '):<18} {summary[key]}\n")
+    out.write(f"  {'authentication':<18} {summary['authentication']}\n")
+    if "alert_code" in summary:
+        code = summary["alert_code"]
+        out.write(f"  {'alert code':<18} {code['code']}: {code['name'] or 'not named by GBCS'}\n")
+    out.write("  payload:\n")
+    for line in json.dumps(summary["payload"], indent=2).splitlines():
+        out.write(f"    {line}\n")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--keystore",
+    metavar="DIR",
+    help="Folder of GBCS keys named by EUI (<eui>-ka.key, <eui>-ka.pem, <eui>-ds.pem) "
+    "to check MACs and signatures and decrypt; without it: not authenticated.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Refuse inputs larger than this.",
+)
+def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: int) -> None:
+    """Decode GBCS device responses and alerts into typed values."""
+    keys = load_gbcs_keystore(keystore)
+    problems = False
+    results: list[dict[str, Any]] = []
+    inputs = Inputs(paths, stdin_limit=max_bytes)
+    for doc in inputs:
+        try:
+            data = doc.data if doc.data is not None else Path(doc.name).read_bytes()
+            if len(data) > max_bytes:
+                raise DuisError(f"larger than --max-bytes {max_bytes}", source=doc.name)
+            payloads = gbcs_payloads(data, doc.name, max_bytes)
+        except (DuisError, OSError) as exc:
+            message = exc.message if isinstance(exc, DuisError) else str(exc)
+            rule = exc.rule if isinstance(exc, DuisError) else "input.unreadable"
+            click.echo(f"{doc.name}: error: {message} [{rule}]", err=True)
+            problems = True
+            continue
+        if not payloads:
+            click.echo(f"{doc.name}: error: no GBCSPayload to decode [gbcs.malformed]", err=True)
+            problems = True
+        for n, payload in enumerate(payloads):
+            where = doc.name if len(payloads) == 1 else f"{doc.name}#{n + 1}"
+            try:
+                summary = summarise(payload, keys)
+            except DuisError as exc:
+                click.echo(f"{where}: error: {exc.message} [{exc.rule}]", err=True)
+                problems = True
+                results.append({"path": where, "error": {"rule": exc.rule, "message": exc.message}})
+                continue
+            if keys is None:
+                click.echo(
+                    f"{where}: warning: decoded without a keystore: not authenticated "
+                    "[gbcs.not-authenticated]",
+                    err=True,
+                )
+            results.append({"path": where, **summary})
+            if fmt == "text":
+                _text(where, summary, sys.stdout)
+    if fmt == "json":
+        json.dump(results, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    if inputs.missing:
+        sys.exit(2)
+    sys.exit(1 if problems else 0)
