@@ -67,3 +67,15 @@ def test_decode_malformed_and_missing(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["decode", str(path), str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "byte 3" in result.stderr and "[gbcs.malformed]" in result.stderr
+
+
+def test_decode_format_mmc_is_valid_mmc(alert_hex: Path, keystore: Path) -> None:
+    import mmc
+
+    result = CliRunner().invoke(
+        cli, ["decode", str(alert_hex), "--keystore", str(keystore), "--format", "mmc"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "<ra:GBCSHexAlertCode>8F35</ra:GBCSHexAlertCode>" in result.stdout
+    assert "<ra:Timestamp>2026-03-04T05:06:07Z</ra:Timestamp>" in result.stdout
+    assert mmc.validate(result.stdout.encode()).valid

@@ -23,7 +23,7 @@ from duis.cli._inputs import Inputs
 from duis.model._common import SR
 from duis.xml import DEFAULT_MAX_BYTES, element_text
 from duis.xml import parse as parse_xml
-from mmc.payload import GBCSKeystore, message_to_json, parse_hex
+from mmc.payload import GBCSKeystore, message_to_json, parse_hex, to_mmc
 from mmc.payload import decode as decode_gbcs
 
 __all__ = ["decode", "gbcs_payloads", "gbcs_summaries", "load_gbcs_keystore", "summarise"]
@@ -112,10 +112,10 @@ def _text(path: str, summary: dict[str, Any], out: Any) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("text", "json")),
+    type=click.Choice(("text", "json", "mmc")),
     default="text",
     show_default=True,
-    help="text for people, json for programs.",
+    help="text for people, json for programs, mmc for the MMC ra:GBCSResponse XML.",
 )
 @click.option(
     "--max-bytes",
@@ -148,7 +148,8 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
         for n, payload in enumerate(payloads):
             where = doc.name if len(payloads) == 1 else f"{doc.name}#{n + 1}"
             try:
-                summary = summarise(payload, keys)
+                decoded = decode_gbcs(payload, keys)
+                summary = message_to_json(decoded)
             except DuisError as exc:
                 click.echo(f"{where}: error: {exc.message} [{exc.rule}]", err=True)
                 problems = True
@@ -161,7 +162,9 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
                     err=True,
                 )
             results.append({"path": where, **summary})
-            if fmt == "text":
+            if fmt == "mmc":
+                sys.stdout.write(to_mmc(decoded).decode("utf-8"))
+            elif fmt == "text":
                 _text(where, summary, sys.stdout)
     if fmt == "json":
         json.dump(results, sys.stdout, indent=2)

@@ -18,10 +18,12 @@ from mmc.payload._envelope import CRA, Envelope, read_envelope
 from mmc.payload._errors import GBCSDecodeError, GBCSKeyError
 from mmc.payload._json import firmware_version, message_to_json, value_to_json
 from mmc.payload._keys import GBCSKeystore
+from mmc.payload._mmc import RESPONSE_MAPPINGS, to_mmc
 from mmc.payload._values import BitString, Encrypted, Named, Opaque, Record, Tagged, Value
 
 __all__ = [
     "CRA",
+    "RESPONSE_MAPPINGS",
     "BitString",
     "DateTimePattern",
     "Encrypted",
@@ -43,5 +45,6 @@ __all__ = [
     "message_to_json",
     "parse_hex",
     "read_envelope",
+    "to_mmc",
     "value_to_json",
 ]

@@ -160,3 +160,35 @@ def test_inspect_shows_firmware_version_of_real_11_2(ref: Path, name: str, versi
     result = CliRunner().invoke(cli, ["inspect", "--no-body", str(ref / "signed" / name)])
     assert result.exit_code == 0, result.output
     assert f"firmware version   {version}" in result.stdout
+
+
+def test_mmc_output_of_every_rtds_message_is_valid_against_official_54(
+    rtds: Path, keys: GBCSKeystore, official_54: Path
+) -> None:
+    """Mapped use cases (ECS52 -> ReadFirmwareVersionRsp, every alert) and the raw
+    GBCSData of the rest: all valid against DCC's MMC 5.4 XSD and through mmc.validate."""
+    import mmc
+    from duis.schemas import SchemaRegistry
+    from mmc.payload import to_mmc
+
+    official = SchemaRegistry([official_54])
+    files = _messages(rtds)
+    firmware = 0
+    for path in files:
+        message = decode(parse_hex(path.read_text()), None)
+        xml = to_mmc(message)
+        report = mmc.validate(xml, schemas=official, source=path.name)
+        assert report.valid, (path.name, [str(m) for m in report.messages])
+        if b"ReadFirmwareVersionRsp" in xml:
+            firmware += 1
+    assert firmware >= 2
+
+
+def test_mmc_firmware_version_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    from mmc.payload import to_mmc
+
+    data = parse_hex((rtds / "11.2_ECS52" / "ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX").read_text())
+    xml = to_mmc(decode(data, keys))
+    assert b"<ra:FirmwareVersion>0123ABCD</ra:FirmwareVersion>" in xml
+    assert b"<ra:ServiceReferenceVariant>11.2</ra:ServiceReferenceVariant>" in xml
+    assert b'MessageSuccess="true"' in xml
