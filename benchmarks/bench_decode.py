@@ -66,7 +66,7 @@ def main() -> int:
     ref = _reference()
     rtds = ref / "gbcs-rtds" / "RTDS-4.5.0"
     keys = GBCSKeystore.from_dir(ref / "gbcs-rtds" / "keystore")
-    files = sorted([*rtds.glob("*/*_RESPONSE_GBCS.HEX"), *rtds.glob("*/*_ALERT_GBCS.HEX")])
+    files = sorted([*rtds.glob("*/*RESPONSE*GBCS.HEX"), *rtds.glob("*/*ALERT*GBCS.HEX")])
     messages = [parse_hex(p.read_text()) for p in files]
     authenticated = []
     for raw in messages:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import sys
 from pathlib import Path
@@ -19,14 +20,23 @@ from typing import Any
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._inputs import Inputs
+from duis.cli._common import print_error
+from duis.cli._inputs import Document, Note, Problem, expand
 from duis.model._common import SR
 from duis.xml import DEFAULT_MAX_BYTES, element_text
 from duis.xml import parse as parse_xml
 from mmc.payload import GBCSKeystore, message_to_json, parse_hex, to_mmc
 from mmc.payload import decode as decode_gbcs
 
-__all__ = ["decode", "gbcs_payloads", "gbcs_summaries", "load_gbcs_keystore", "summarise"]
+__all__ = [
+    "decode",
+    "gbcs_keys",
+    "gbcs_payloads",
+    "gbcs_summaries",
+    "gbcs_text",
+    "load_gbcs_keystore",
+    "summarise",
+]
 
 
 def load_gbcs_keystore(folder: str | None) -> GBCSKeystore | None:
@@ -65,6 +75,17 @@ def gbcs_payloads(data: bytes, source: str, max_bytes: int) -> list[bytes]:
     return [data]
 
 
+def _read(doc: Document, max_bytes: int) -> bytes:
+    if doc.data is not None:
+        data = doc.data
+    else:
+        with Path(doc.path or doc.name).open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DuisError(f"larger than --max-bytes {max_bytes}", source=doc.name)
+    return data
+
+
 def gbcs_summaries(tree: Any, keys: GBCSKeystore | None) -> dict[str, Any]:
     """``{"gbcs": [...]}`` for a parsed DUIS document with GBCSPayloads (``duis inspect``).
 
@@ -80,6 +101,29 @@ def gbcs_summaries(tree: Any, keys: GBCSKeystore | None) -> dict[str, Any]:
         except DuisError as exc:
             out.append({"error": {"rule": exc.rule, "message": exc.message}})
     return {"gbcs": out} if out else {}
+
+
+@functools.cache
+def gbcs_keys(folder: str | None) -> GBCSKeystore | None:
+    """The GBCS keystore in ``folder``, loaded once per process (inspect's workers)."""
+    return None if folder is None else GBCSKeystore.from_dir(folder)
+
+
+def gbcs_text(gbcs: dict[str, Any], out: Any) -> None:
+    """``duis inspect``'s lines for one decoded GBCSPayload."""
+    if "error" in gbcs:
+        error = gbcs["error"]
+        out.write(f"  GBCS payload       not decoded: {error['message']} [{error['rule']}]\n")
+        return
+    out.write(f"  GBCS payload       {gbcs['use_case']} ({gbcs['authentication']})\n")
+    if "firmware_version" in gbcs:
+        out.write(f"  firmware version   {gbcs['firmware_version']}\n")
+    if "alert_code" in gbcs:
+        code = gbcs["alert_code"]
+        out.write(f"  GBCS alert         {code['code']}: {code['name']}\n")
+    out.write("  GBCS decoded:\n")
+    for line in json.dumps(gbcs["payload"], indent=2).splitlines():
+        out.write(f"    {line}\n")
 
 
 def summarise(payload: bytes, keystore: GBCSKeystore | None) -> dict[str, Any]:
@@ -127,14 +171,18 @@ def _text(path: str, summary: dict[str, Any], out: Any) -> None:
 def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: int) -> None:
     """Decode GBCS device responses and alerts into typed values."""
     keys = load_gbcs_keystore(keystore)
-    problems = False
+    problems = missing = False
     results: list[dict[str, Any]] = []
-    inputs = Inputs(paths, stdin_limit=max_bytes)
-    for doc in inputs:
+    for doc in expand(paths, stdin_limit=max_bytes):
+        if isinstance(doc, Problem):
+            print_error(doc.message, name=doc.name)
+            missing = True
+            continue
+        if isinstance(doc, Note):
+            click.echo(f"{doc.name}: note: {doc.message}", err=True)
+            continue
         try:
-            data = doc.data if doc.data is not None else Path(doc.name).read_bytes()
-            if len(data) > max_bytes:
-                raise DuisError(f"larger than --max-bytes {max_bytes}", source=doc.name)
+            data = _read(doc, max_bytes)
             payloads = gbcs_payloads(data, doc.name, max_bytes)
         except (DuisError, OSError) as exc:
             message = exc.message if isinstance(exc, DuisError) else str(exc)
@@ -169,6 +217,6 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
     if fmt == "json":
         json.dump(results, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if inputs.missing:
+    if missing:
         sys.exit(2)
     sys.exit(1 if problems else 0)

@@ -10,10 +10,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from duis import DuisError
+from duis import DuisError, validate
 from duis.cli import cli
 from duis.schemas import SchemaRegistry
-from duis.validate import validate
 
 #: signed/ files the reference README calls XSD-invalid against official 5.4.
 XSD_INVALID = {
