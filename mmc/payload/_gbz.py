@@ -5,8 +5,9 @@ count, for alerts an alert code (2) and a UTC time (4), then components: control
 cluster id (2), length (2), for encrypted components (control bit 0x02) two bytes of
 additional header and later a ciphered part (length, 5-byte security header, ciphertext
 and tag), for components with control bit 0x10 a "from" time (4); then the ZCL header
-(frame control, sequence number, command id) and the command payload. ZCL integers are
-little-endian; ZCL UTC times count seconds from 2000-01-01T00:00:00Z.
+(frame control, sequence number, command id) and the command payload. GBZ's own fields
+(cluster, lengths, alert code and times) are big-endian, ZCL's integers little-endian;
+both kinds of UTC time count seconds from 2000-01-01T00:00:00Z.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def _component(reader: Reader, opener: Opener | None) -> Record:
     if control & _ENCRYPTED:
         body.take(2, "additional header")
     elif control & _FROM_TIME:
-        from_time = utc_time(body.uint(4, "from date-time", little=True))
+        from_time = utc_time(body.uint(4, "from date-time"))
     frame_control = body.byte("ZCL frame control")
     body.byte("ZCL sequence number")
     command = body.byte("ZCL command id")
@@ -200,7 +201,7 @@ def read_gbz(
     fields: list[tuple[str, Value]] = []
     if alert:
         fields.append(("alert-code", reader.uint(2, "alert code")))
-        fields.append(("timestamp", utc_time(reader.uint(4, "alert time", little=True))))
+        fields.append(("timestamp", utc_time(reader.uint(4, "alert time"))))
     components: list[Value] = []
     if alert and message_code in (FUTURE_DATED, FIRMWARE_RECEIPT, INTEGRITY_WARNING):
         fields.append(("outcome", _special_alert(reader, message_code)))

@@ -192,3 +192,14 @@ def test_mmc_firmware_version_read_by_hand(rtds: Path, keys: GBCSKeystore) -> No
     assert b"<ra:FirmwareVersion>0123ABCD</ra:FirmwareVersion>" in xml
     assert b"<ra:ServiceReferenceVariant>11.2</ra:ServiceReferenceVariant>" in xml
     assert b'MessageSuccess="true"' in xml
+
+
+def test_gbz_future_dated_alert_time_is_big_endian(rtds: Path, keys: GBCSKeystore) -> None:
+    """GBZ alert times are big-endian (ZCL's attribute times little-endian): the GCS01a
+    8F66 alert says 2030-01-15T09:00:00Z like its DLMS twin, not a date in the 2100s."""
+    path = sorted((rtds / "1.1.1_GCS01a").glob("*8F66*GBCS.HEX"))[0]
+    message = decode(parse_hex(path.read_text()), keys)
+    assert isinstance(message.payload, Record)
+    assert message.payload.get("timestamp") == datetime(2030, 1, 15, 9, 0, tzinfo=timezone.utc)
+    outcome = message.payload.get("outcome")
+    assert isinstance(outcome, Record) and outcome.kind == "future-dated-outcome"
