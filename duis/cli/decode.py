@@ -19,13 +19,13 @@ from typing import Any
 
 import click
 
-from duis._exceptions import DuisError
+from duis._exceptions import DuisError, InputError
 from duis.cli._common import print_error
 from duis.cli._inputs import Document, Note, Problem, expand
 from duis.model._common import SR
 from duis.xml import DEFAULT_MAX_BYTES, element_text
 from duis.xml import parse as parse_xml
-from mmc.payload import GBCSKeystore, message_to_json, parse_hex, to_mmc
+from mmc.payload import GBCSDecodeError, GBCSKeystore, message_to_json, parse_hex, to_mmc
 from mmc.payload import decode as decode_gbcs
 
 __all__ = [
@@ -60,11 +60,7 @@ def gbcs_payloads(data: bytes, source: str, max_bytes: int) -> list[bytes]:
             try:
                 out.append(base64.b64decode("".join(element_text(el).split()), validate=True))
             except (binascii.Error, UnicodeEncodeError, ValueError):
-                raise DuisError(
-                    "GBCSPayload is not base64",
-                    source=source,
-                    line=el.sourceline if isinstance(el.sourceline, int) else None,
-                ) from None
+                raise GBCSDecodeError("GBCSPayload is not base64", 0, source=source) from None
         return out
     if (
         head
@@ -82,7 +78,7 @@ def _read(doc: Document, max_bytes: int) -> bytes:
         with Path(doc.path or doc.name).open("rb") as handle:
             data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise DuisError(f"larger than --max-bytes {max_bytes}", source=doc.name)
+        raise InputError(f"larger than --max-bytes {max_bytes}", source=doc.name)
     return data
 
 

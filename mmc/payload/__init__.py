@@ -7,7 +7,10 @@ for gas, ASN.1 for the Communications Hub). See ``docs/decoding.md``.
 
 from mmc.payload._decode import (
     GBCSAuthenticationError,
+    GBCSDecryptError,
+    GBCSMACError,
     GBCSMessage,
+    GBCSSignatureError,
     alert_name,
     decode,
     message_code_name,
@@ -30,9 +33,12 @@ __all__ = [
     "Envelope",
     "GBCSAuthenticationError",
     "GBCSDecodeError",
+    "GBCSDecryptError",
     "GBCSKeyError",
     "GBCSKeystore",
+    "GBCSMACError",
     "GBCSMessage",
+    "GBCSSignatureError",
     "Named",
     "Opaque",
     "Record",

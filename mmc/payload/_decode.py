@@ -33,7 +33,10 @@ from mmc.payload._values import Named, Opaque, Record, Value
 
 __all__ = [
     "GBCSAuthenticationError",
+    "GBCSDecryptError",
+    "GBCSMACError",
     "GBCSMessage",
+    "GBCSSignatureError",
     "alert_name",
     "decode",
     "message_code_name",
@@ -44,11 +47,30 @@ NOT_AUTHENTICATED = "not authenticated"
 
 
 class GBCSAuthenticationError(DuisError):
-    """The MAC, signature or an encrypted part of a GBCS message does not verify."""
+    """The MAC, signature or an encrypted part of a GBCS message does not verify.
 
-    def __init__(self, message: str, rule: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+    Raised as one of its subclasses, each with its rule id; catch this one for all.
+    """
+
+    rule = "gbcs.mac-invalid"
+
+
+class GBCSMACError(GBCSAuthenticationError):
+    """The general-ciphering MAC does not verify."""
+
+    rule = "gbcs.mac-invalid"
+
+
+class GBCSSignatureError(GBCSAuthenticationError):
+    """The general-signing signature does not verify (or the message has no seal)."""
+
+    rule = "gbcs.signature-invalid"
+
+
+class GBCSDecryptError(GBCSAuthenticationError):
+    """An encrypted part of the payload does not decrypt with the agreed key."""
+
+    rule = "gbcs.decrypt-failed"
 
 
 @cache
@@ -128,21 +150,14 @@ def decode(data: bytes, keystore: GBCSKeystore | None) -> GBCSMessage:
     if keystore is not None:
         if env.mac is not None:
             if not check_mac(env, keystore):
-                raise GBCSAuthenticationError(
-                    f"byte {env.mac_offset}: MAC does not verify", "gbcs.mac-invalid"
-                )
+                raise GBCSMACError(f"byte {env.mac_offset}: MAC does not verify")
             authentication = "MAC verified"
         elif env.signature is not None:
             if not check_signature(env, keystore):
-                raise GBCSAuthenticationError(
-                    f"byte {env.signature_offset}: signature does not verify",
-                    "gbcs.signature-invalid",
-                )
+                raise GBCSSignatureError(f"byte {env.signature_offset}: signature does not verify")
             authentication = "signature verified"
         else:
-            raise GBCSAuthenticationError(
-                "message carries neither MAC nor signature", "gbcs.signature-invalid"
-            )
+            raise GBCSSignatureError("message carries neither MAC nor signature")
         opener = _opener(env, keystore)
     return GBCSMessage(env, authentication, _payload(env, opener))
 
@@ -155,9 +170,7 @@ def _opener(env: Envelope, keystore: GBCSKeystore) -> Opener:
             key.append(encryption_key(env, keystore))
         plain = decrypt(env, key[0], sealed)
         if plain is None:
-            raise GBCSAuthenticationError(
-                f"byte {offset}: encrypted part does not decrypt", "gbcs.decrypt-failed"
-            )
+            raise GBCSDecryptError(f"byte {offset}: encrypted part does not decrypt")
         return plain
 
     return open_part
