@@ -111,6 +111,12 @@ AREAS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Reported by `duis verify`, `duis validate --keystore` and `signing.verify` "
             "([signing](signing.md)).",
         ),
+        "gbcs": (
+            "GBCS decoding",
+            "Reported by `duis decode` (and `mmc.payload.decode`) for a device's GBCS "
+            "response or alert: whether its bytes could be read and whether its MAC or "
+            "signature verifies ([decoding](decoding.md)).",
+        ),
         "serve": (
             "HTTP service",
             "Why `duis serve` refused a request before its message reached the library "
@@ -1085,16 +1091,68 @@ _TABLE: tuple[Rule, ...] = (
         """,
         area="setup",
     ),
-    # -- critical commands (GBCS Pre-Commands) -------------------------------------
+    # -- GBCS messages: reading, authenticating, signing commands --------------------
     _r(
         "gbcs.malformed",
         ERROR,
-        "The GBCS bytes are truncated or do not follow the grouping-header layout",
+        "GBCS bytes are malformed, truncated or of a shape the decoder does not read",
         """
-        A GBCS message (a PreCommand's GBCSPayload, an RTDS file) that cannot be read
-        cannot be checked or signed; the message gives the byte offset of the fault.
+        A device message that cannot be read is reported with the offset of the byte
+        where reading stopped, never decoded halfway into values that look right.
         """,
-        area="precommand",
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.mac-invalid",
+        ERROR,
+        "The AES-GCM MAC of a general-ciphered GBCS message does not verify",
+        """
+        The MAC is what tells a User that the device (and nobody else) sent these
+        readings; a message whose MAC fails is refused, not decoded as if it were true.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.signature-invalid",
+        ERROR,
+        "A GBCS signature (a signed command's or a device's) is missing or does not verify",
+        """
+        Commands are signed with the business originator's Digital Signing key and
+        alerts and signed responses with the device's; a signature that fails means
+        the message was altered or is not the signer's, and the device or the User
+        refuses it.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.decrypt-failed",
+        ERROR,
+        "An encrypted part of a GBCS payload does not decrypt with the agreed key",
+        """
+        Encrypted readings carry their own GCM tag; one that fails is refused rather
+        than shown as garbage values.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.key-missing",
+        ERROR,
+        "A key needed to authenticate or decrypt the message is not in the keystore",
+        """
+        With a keystore given, a message the keystore cannot check is not shown as
+        authenticated; decode without a keystore to read it unauthenticated.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.not-authenticated",
+        WARNING,
+        "The GBCS message was decoded without checking its MAC or signature",
+        """
+        Decoding without keys is useful for looking, but nothing in the output is
+        known to come from the device; the output says so rather than staying silent.
+        """,
+        area="gbcs",
     ),
     _r(
         "gbcs.wrong-key",
@@ -1105,18 +1163,9 @@ _TABLE: tuple[Rule, ...] = (
         An xmlSign key signs DUIS XML only, and a key of another EUI gives a command the
         device rejects.
         """,
-        area="precommand",
+        area="gbcs",
     ),
-    _r(
-        "gbcs.signature-invalid",
-        ERROR,
-        "The GBCS command's signature is missing or does not verify",
-        """
-        The device checks the command's ECDSA signature with the originator's Digital
-        Signing certificate; one that fails here fails there.
-        """,
-        area="precommand",
-    ),
+    # -- critical commands (GBCS Pre-Commands) -------------------------------------
     _r(
         "precommand.not-precommand",
         ERROR,

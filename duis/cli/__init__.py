@@ -29,6 +29,7 @@ _COMMANDS: dict[str, str] = {
     "serve": "duis.cli.serve:serve",
     "track": "duis.cli.track:track",
     "precommand": "duis.cli.precommand:precommand",
+    "decode": "duis.cli.decode:decode",
 }
 
 
