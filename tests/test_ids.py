@@ -5,7 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from duis import EUI64, RequestID
-from duis.ids import MAX_COUNTER
+
+#: DUIS: the OriginatorCounter is a decimal 0..2^64-1 (a fact, not the code's constant).
+MAX_COUNTER = 18_446_744_073_709_551_615
 
 
 def test_eui_forms_are_one_value() -> None:
