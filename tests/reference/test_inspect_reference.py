@@ -12,7 +12,6 @@ import mmc
 from duis import catalogue
 from duis.cli import cli
 from duis.xml import parse
-
 from tests.reference.conftest import at_least
 
 

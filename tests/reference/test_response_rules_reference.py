@@ -16,7 +16,6 @@ import duis
 from duis.report import Severity
 from duis.rules._response import DEVICE_DATED_PATTERNS, device_alert_elements
 from duis.schemas import SchemaRegistry
-
 from tests.reference.conftest import at_least
 
 

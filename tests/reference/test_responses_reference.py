@@ -12,7 +12,6 @@ from duis import UnsafeXMLError
 from duis.correlate import correlate
 from duis.model import Request, Response
 from duis.model.response import ContentKind, ResponseMessage
-
 from tests.reference.conftest import at_least
 
 

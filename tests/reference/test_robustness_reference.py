@@ -105,7 +105,7 @@ def _describe(raw: bytes) -> object:
 
 
 def _outcome(reader: Callable[[bytes], object], raw: bytes) -> str:
-    """ "result" or "library error"; any other exception fails the test (it would be a traceback)."""
+    """Say "result" or "library error"; any other exception fails the test (a traceback)."""
     try:
         reader(raw)
     except DuisError as exc:
