@@ -32,8 +32,8 @@ from duis.rules import check_request
 from duis.schemas import SchemaRegistry
 
 _ROOT = Path(__file__).resolve().parents[1]
-# The module, not the function ``duis.validate`` that the package re-exports.
-pipeline = importlib.import_module("duis.validate")
+# The pipeline module (private: ``duis.validate`` is the function).
+pipeline = importlib.import_module("duis._validate")
 
 
 def _reference() -> Path:

@@ -1,6 +1,8 @@
 """duis: build, check, sign and read DCC DUIS messages."""
 
-from duis._describe import describe
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from duis._exceptions import (
     ConfigError,
     DuisError,
@@ -12,14 +14,57 @@ from duis._exceptions import (
     XMLError,
     XMLLimitError,
 )
-from duis.catalogue import SRV, CommandVariant, UserRole
-from duis.config import Config
-from duis.ids import EUI64, RequestID
-from duis.model import Request, Response, parse
-from duis.report import Kind, Message, Report, Severity
-from duis.schemas import SchemaBundle, SchemaRegistry
-from duis.tracker import Tracker
-from duis.validate import validate, validate_tree
+
+if _TYPE_CHECKING:
+    from duis._describe import describe
+    from duis._validate import validate, validate_tree
+    from duis.catalogue import SRV, CommandVariant, UserRole
+    from duis.config import Config
+    from duis.ids import EUI64, RequestID
+    from duis.model import Request, Response, parse
+    from duis.report import Kind, Message, Report, Severity
+    from duis.schemas import SchemaBundle, SchemaRegistry
+    from duis.tracker import Tracker
+
+# Loaded on first use (PEP 562), so ``duis --help`` and the CLI's startup do not pay
+# for lxml, the catalogue and the schemas: name -> module that defines it.
+_LAZY = {
+    "describe": "duis._describe",
+    "SRV": "duis.catalogue",
+    "CommandVariant": "duis.catalogue",
+    "UserRole": "duis.catalogue",
+    "Config": "duis.config",
+    "EUI64": "duis.ids",
+    "RequestID": "duis.ids",
+    "Request": "duis.model",
+    "Response": "duis.model",
+    "parse": "duis.model",
+    "Kind": "duis.report",
+    "Message": "duis.report",
+    "Report": "duis.report",
+    "Severity": "duis.report",
+    "SchemaBundle": "duis.schemas",
+    "SchemaRegistry": "duis.schemas",
+    "Tracker": "duis.tracker",
+    "validate": "duis._validate",
+    "validate_tree": "duis._validate",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'duis' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 

@@ -19,8 +19,9 @@ from duis._exceptions import ModelError
 from duis.alerts import summarize as summarize_alert
 from duis.codes import alert_code, response_code
 from duis.ids import RequestID
+from duis.kinds import DocumentKind, document_kind
 from duis.model import Request, Response
-from duis.model._common import RA, SR
+from duis.model._common import RA
 from duis.model.response import DCCAlert, DeviceAlert, ResponseMessage, SMETS1Response
 from duis.schemas import SchemaRegistry
 
@@ -114,11 +115,12 @@ def describe(
     schema bundle the registry selects for it (``body_typed`` says whether that worked).
     """
     root = tree.getroot()
-    if root.tag == f"{{{SR}}}Request":
+    kind = document_kind(root)
+    if kind is DocumentKind.REQUEST:
         summary = _request(Request.from_tree(root, source))
-    elif root.tag == f"{{{SR}}}Response":
+    elif kind is DocumentKind.RESPONSE:
         summary = _response(Response.from_tree(root, source))
-    elif root.tag == f"{{{RA}}}GBCSResponse":
+    elif kind is DocumentKind.MMC:
         raise ModelError("MMC output (ra:GBCSResponse): read it with mmc.describe", source=source)
     else:
         raise ModelError(

@@ -111,6 +111,12 @@ AREAS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Reported by `duis verify`, `duis validate --keystore` and `signing.verify` "
             "([signing](signing.md)).",
         ),
+        "serve": (
+            "HTTP service",
+            "Why `duis serve` refused a request before its message reached the library "
+            "(the `rule` of the error body; [serve](serve.md)). Refusals of the message "
+            "itself keep the ids above.",
+        ),
         "setup": (
             "Inputs, settings, certificates and counters",
             "Problems that stop work before a message is judged: usually exit 2 from the "
@@ -975,6 +981,92 @@ _TABLE: tuple[Rule, ...] = (
         signing rather than risk a replay.
         """,
         area="setup",
+    ),
+    _r(
+        "serve.bad-request",
+        ERROR,
+        "The HTTP request cannot be used (e.g. the client went away mid-body)",
+        """
+        Every refusal carries a rule id, so a client can tell its own mistakes from
+        the message's.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.bad-json",
+        ERROR,
+        'The body is not the JSON object the API takes ({"message": base64, ...})',
+        """
+        DCC's signing-tool API takes a JSON object with the message base64-encoded and
+        an optional boolean preserveCounter; anything else is refused with 400.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.bad-base64",
+        ERROR,
+        "message is not valid base64 (standard alphabet; line breaks tolerated)",
+        """
+        Guessing at damaged base64 could sign something other than what was sent.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.body-too-large",
+        ERROR,
+        "The request body is over the server's limit (--max-body); 413",
+        """
+        A bounded body keeps memory and time per request bounded, whatever a client sends.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.timeout",
+        ERROR,
+        "The client did not send its headers, or its body, in time (--request-timeout); 408",
+        """
+        A slow or stalled client (slow-loris) must not hold a connection, and with it a
+        share of the worker, for ever.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.unauthorized",
+        ERROR,
+        "No bearer token, or one the server does not accept; 401",
+        """
+        The server signs with the User's key: with tokens configured, only holders of a
+        token may use it. Tokens are compared in constant time.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.not-found",
+        ERROR,
+        "No such endpoint; 404",
+        """
+        As DCC's signing tool, unknown paths are 404, with a JSON error body.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.method-not-allowed",
+        ERROR,
+        "The endpoint does not take this HTTP method; 405",
+        """
+        As DCC's signing tool: /sign and /verify take POST only.
+        """,
+        area="serve",
+    ),
+    _r(
+        "serve.internal",
+        ERROR,
+        "The server failed on a request (a bug); 500, details only in the server's log",
+        """
+        A failure that is not the request's fault is answered without internals and
+        logged with its traceback for the operator.
+        """,
+        area="serve",
     ),
     _r(
         "tracker.store",

@@ -9,23 +9,24 @@ a DUIS response tree once, for both.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
 
 from duis.codes import alert_code
+from duis.ids import parse_decimal
+from duis.namespaces import SR
+from duis.xml import element_value
 
 __all__ = ["AlertSummary", "alert_device", "summarize"]
 
-_SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
+_SR = "{" + SR + "}"
 _BODIES = {
     _SR + "DeviceAlertMessage": ("device-alert", _SR + "AlertCode"),
     _SR + "DCCAlertMessage": ("dcc-alert", _SR + "DCCAlertCode"),
     _SR + "SMETS1ResponseMessage": ("smets1-response", None),
 }
 _FUTURE = _SR + "FutureDatedDeviceAlertMessage"
-_DIGITS = re.compile(r"[0-9]{1,19}")
 _HEADER = _SR + "Header"
 _BODY = _SR + "Body"
 _RESPONSE_ID = _SR + "ResponseID"
@@ -105,8 +106,8 @@ def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
 
 
 def _text(el: etree._Element | None) -> str:
-    text = None if el is None else el.text
-    return text.strip() if isinstance(text, str) else ""
+    # The one text reader: comments and PIs inside the text do not cut it.
+    return "" if el is None else element_value(el)
 
 
 def unsigned_value(el: etree._Element | None) -> int | None:
@@ -115,8 +116,10 @@ def unsigned_value(el: etree._Element | None) -> int | None:
     ASCII digits only: ``str.isdigit`` also accepts superscripts and other scripts'
     digits, which ``int`` refuses (or reads) though no XSD integer allows them.
     """
-    text = _text(el)
-    return int(text) if _DIGITS.fullmatch(text) else None
+    try:
+        return parse_decimal(_text(el), max_value=10**19 - 1)
+    except ValueError:
+        return None
 
 
 def summarize(root: etree._Element) -> AlertSummary | None:

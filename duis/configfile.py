@@ -65,7 +65,12 @@ _KEYS = (
     "keystore",
     "counter-db",
     "max-bytes",
+    # Which files a folder walk picks: read by the CLI (duis.cli._settings), not Config.
+    "exclude",
+    "extend-exclude",
+    "respect-gitignore",
 )
+_FILE_SELECTION = ("exclude", "extend-exclude", "respect-gitignore")
 #: Environment variables :func:`load_settings` reads (``$DUIS_SCHEMA_DIR`` is read by
 #: :func:`duis.schemas.default_registry` when no settings name schema folders, and
 #: ``$DUIS_COUNTER_DB`` by the counter store when none names a store).
@@ -147,6 +152,8 @@ def config_from_mapping(
             raise ConfigError(
                 f"unknown setting {raw_key!r}; known settings: {', '.join(_KEYS)}", source=source
             )
+        if key in _FILE_SELECTION:
+            continue
         if key == "schema-dirs":
             dirs = _str_list(value, where, source)
             values["schema_dirs"] = tuple(

@@ -1,50 +1,268 @@
-"""Writing files so that a reader never sees half of one.
+"""The one file writer: whole files or nothing, in the place the user meant.
 
 Signing ``--in-place`` rewrites a User's request; a crash or a full disk half-way must
-leave the original intact. Everything the library writes goes through
-:func:`atomic_write`: a temporary file in the same folder, flushed and fsynced, then
-renamed over the target (atomic on POSIX and on Windows for same-volume renames).
+leave the original intact, and the output must land where the user pointed. Everything
+the project writes goes through here:
+
+- **atomic and durable**: a temporary file in the same folder, flushed and fsynced,
+  renamed over the target, then the folder fsynced so the rename survives a crash;
+- **through symlinks**: a link to a regular file has its *target* replaced (the
+  link stays a link), so ``-o link.xml`` does not leave the real file unsigned;
+- **regular files only**: a device node, FIFO, socket or folder is refused, never
+  replaced (as root, a rename over ``/dev/...`` would replace the node);
+- **read-only files are refused** unless ``overwrite_read_only`` says otherwise (the
+  permission bits are read, so root is refused too);
+- **batches** (:func:`write_files`): clashing names (two outputs that resolve to one
+  file) are refused before anything is written, every temporary file is written
+  before the first rename, and each folder is fsynced once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from duis._exceptions import InputError
 
-__all__ = ["atomic_write"]
+__all__ = [
+    "OutputError",
+    "Target",
+    "atomic_write",
+    "atomic_write_many",
+    "check_targets",
+    "write_files",
+]
+
+_WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` atomically, keeping the old file's permissions."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if mode is None:
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+class OutputError(InputError):
+    """An output file could not be written, or writing it was refused."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one output goes: the path the user gave and the file really replaced."""
+
+    given: Path
+    real: Path
+    #: Permission bits for the new file (the old file's, or the umask's default).
+    mode: int
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _resolve(path: str | os.PathLike[str], *, overwrite_read_only: bool) -> Target:
+    given = Path(path)
+    name = str(given)
+    if given.is_symlink():
+        real = Path(os.path.realpath(given))
+        if not real.exists():
+            raise OutputError(
+                f"is a symbolic link to {str(real)!r}, which does not exist; refused",
+                source=name,
+            )
+    else:
+        real = Path(os.path.realpath(given)) if given.exists() else given.absolute()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        st = real.stat()
+    except FileNotFoundError:
+        if not real.parent.is_dir():
+            raise OutputError("its folder does not exist", source=name) from None
+        return Target(given, real, _default_mode())
     except OSError as exc:
-        raise InputError(f"cannot write here: {exc.strerror or exc}", source=str(target)) from None
+        raise OutputError(f"cannot check it: {exc.strerror or exc}", source=name) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = (
+            "a folder"
+            if stat.S_ISDIR(st.st_mode)
+            else "a FIFO"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device node"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "not a regular file"
+        )
+        raise OutputError(f"is {kind}; only regular files are written (refused)", source=name)
+    mode = st.st_mode & 0o7777
+    if not mode & _WRITE_BITS and not overwrite_read_only:
+        raise OutputError(
+            "is read-only; refused (make it writable, or pass the explicit override)",
+            source=name,
+        )
+    return Target(given, real, mode)
+
+
+def check_targets(
+    paths: Iterable[str | os.PathLike[str]], *, overwrite_read_only: bool = False
+) -> list[Target]:
+    """Resolve every output and refuse bad ones and clashes, before any work is done.
+
+    Call it before spending anything on the outputs (a signing counter, say): it
+    raises :class:`OutputError` for a non-regular or read-only target, a dangling
+    link, a missing folder, or two paths that would write the same file.
+    """
+    targets: list[Target] = []
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        target = _resolve(path, overwrite_read_only=overwrite_read_only)
+        key = Path(os.path.normcase(str(target.real)))
+        if key in seen:
+            raise OutputError(
+                f"would be written twice: {str(seen[key])!r} resolves to the same file "
+                f"{str(target.real)!r}; refused before writing anything",
+                source=str(target.given),
+            )
+        seen[key] = target.given
+        targets.append(target)
+    return targets
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename durable on POSIX; Windows cannot open a folder (nothing to do).
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(target: Target, data: bytes) -> str:
+    folder = target.real.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.real.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write here: {exc.strerror or exc}", source=str(target.given)
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        os.chmod(tmp, target.mode)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(
+                f"cannot write: {exc.strerror or exc}", source=str(target.given)
+            ) from None
+        raise
+    return tmp
+
+
+def write_files(
+    items: Iterable[tuple[str | os.PathLike[str], bytes]],
+    *,
+    overwrite_read_only: bool = False,
+    modes: Iterable[int | None] | None = None,
+) -> list[Path]:
+    """Write several files; returns the real paths written, in order.
+
+    ``modes`` gives each file's permission bits (None: keep the old file's), e.g.
+    0o600 for private keys written beside their certificates.
+
+    Every target is checked first (:func:`check_targets`); then every temporary file
+    is written and fsynced, so a full disk changes nothing; then each is renamed into
+    place and each folder fsynced once.
+    """
+    pairs = list(items)
+    targets = check_targets((p for p, _ in pairs), overwrite_read_only=overwrite_read_only)
+    if modes is not None:
+        wanted = list(modes)
+        if len(wanted) != len(targets):
+            raise ValueError("write_files: one mode per file, or no modes")
+        targets = [
+            t if m is None else Target(t.given, t.real, m)
+            for t, m in zip(targets, wanted, strict=True)
+        ]
+    temps: list[str] = []
+    try:
+        for target, (_, data) in zip(targets, pairs, strict=True):
+            temps.append(_write_temp(target, data))
+        for done, (target, tmp) in enumerate(zip(targets, temps, strict=True)):
+            try:
+                os.replace(tmp, target.real)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write: {exc.strerror or exc}"
+                    + (f" ({done} earlier file(s) of this batch were written)" if done else ""),
+                    source=str(target.given),
+                ) from None
+    except BaseException:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    for folder in dict.fromkeys(t.real.parent for t in targets):
+        _fsync_folder(folder)
+    return [t.real for t in targets]
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    mode: int | None = None,
+    overwrite_read_only: bool = False,
+) -> Path:
+    """Replace ``path`` with ``data`` atomically and durably; returns the file written.
+
+    Keeps the old file's permissions unless ``mode`` is given; see the module text
+    for links, non-regular and read-only targets.
+    """
+    (target,) = check_targets([path], overwrite_read_only=overwrite_read_only)
+    if mode is not None:
+        target = Target(target.given, target.real, mode)
+    tmp = _write_temp(target, data)
+    try:
+        os.replace(tmp, target.real)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise InputError(f"cannot write: {exc.strerror or exc}", source=str(target)) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        raise OutputError(
+            f"cannot write: {exc.strerror or exc}", source=str(target.given)
+        ) from None
+    _fsync_folder(target.real.parent)
+    return target.real
+
+
+def atomic_write_many(
+    items: Iterable[tuple[Path, bytes]], *, overwrite_read_only: bool = False
+) -> dict[Path, InputError]:
+    """Write a batch, skipping (not aborting on) targets that are refused.
+
+    For ``duis sign -o DIR``: each target is checked on its own, the refused ones are
+    returned with why, and the rest go through :func:`write_files` (every temporary
+    written and flushed, then renamed, then each folder flushed once).
+    """
+    failed: dict[Path, InputError] = {}
+    good: list[tuple[Path, bytes]] = []
+    for path, data in items:
+        try:
+            check_targets([path], overwrite_read_only=overwrite_read_only)
+        except OutputError as exc:
+            failed[path] = exc
+            continue
+        good.append((path, data))
+    if good:
+        try:
+            write_files(good, overwrite_read_only=overwrite_read_only)
+        except OutputError as exc:
+            for path, _ in good:
+                failed.setdefault(path, exc)
+    return failed

@@ -27,6 +27,8 @@ from urllib.parse import quote
 from lxml import etree
 
 from duis._exceptions import SchemaError
+from duis.namespaces import PREFIXES
+from duis.namespaces import XS as _XS
 from duis.report import Report
 from duis.versions import NEWEST, to_decimal
 
@@ -47,13 +49,8 @@ __all__ = [
 ENV_VAR = "DUIS_SCHEMA_DIR"
 
 EMBEDDED_NAME = "embedded"
-_XS = "http://www.w3.org/2001/XMLSchema"
 _ENTRY = re.compile(r"^DUIS Schema V(?P<version>\d+\.\d+[A-Za-z]?)\.xsd$", re.IGNORECASE)
-_NAMESPACES = {
-    "http://www.dccinterface.co.uk/ServiceUserGateway": "sr",
-    "http://www.dccinterface.co.uk/ResponseAndAlert": "ra",
-    "http://www.w3.org/2000/09/xmldsig#": "ds",
-}
+_NAMESPACES = PREFIXES
 _NS_IN_TEXT = re.compile(r"\{(" + "|".join(re.escape(n) for n in _NAMESPACES) + r")\}")
 _LONG_PATTERN = re.compile(r"(pattern ')([^']{60})[^']+(')")
 _LONG_SET = re.compile(r"set \{((?:'[^']*', ){8,}'[^']*')\}")
@@ -286,7 +283,7 @@ class SchemaRegistry:
 #: What every ``schemas=`` parameter accepts: a registry, or a folder or folders of
 #: DCC bundles (a string is one path).
 RegistryLike = Union[
-    "SchemaRegistry", str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]
+    SchemaRegistry, str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]
 ]
 
 

@@ -49,8 +49,9 @@ from duis.model.response import (
     SMETS1Response,
     parse_datetime,
 )
+from duis.namespaces import DS, clark
 from duis.rules._response import DEVICE_DATED_PATTERNS
-from duis.xml import DEFAULT_MAX_BYTES, XInput, parse
+from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -90,7 +91,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_by_device ON alerts (device, sequence_id);
 """
 
-_DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+_DS_SIGNATURE = clark(DS, "Signature")
 _FAILURE_CODES = frozenset({"8F67"})
 # Epoch milliseconds between 2000 and 2100: a counter DCC-style tooling derived from
 # the clock, so it says when the request was made.
@@ -510,10 +511,10 @@ class Tracker:
         if found is None:
             return []
         el = alert.event.find(f"{{{SR}}}{found[0]}")
-        if el is None or not el.text:
+        if el is None:
             return []
         try:
-            rid = str(RequestID.parse(el.text.strip()))
+            rid = str(RequestID.parse(element_value(el)))
         except ValueError:
             return []
         return [

@@ -10,21 +10,25 @@ the line and column, never lxml's exceptions.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
 from pathlib import Path
-from typing import IO, TypeAlias
+from typing import IO, TypeAlias, Union
 
 from lxml import etree
 
 from duis._exceptions import InputError, MalformedXMLError, UnsafeXMLError, XMLLimitError
 
 __all__ = [
+    "DEFAULT_MAX_ATTRIBUTES",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_NAMESPACES",
     "XInput",
     "element_text",
+    "element_value",
     "parse",
     "read_input",
     "sourceline",
@@ -36,13 +40,57 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 256
 
 #: Anything accepted as a document: raw bytes, text, a path or a binary file object.
-XInput: TypeAlias = "bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]"
+XInput: TypeAlias = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
 
 _XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 
-def _make_parser() -> etree.XMLParser:
+#: Default bound on attributes of one element: DUIS elements have at most a handful, and
+#: XML canonicalisation sorts them at a cost that grows faster than their number.
+DEFAULT_MAX_ATTRIBUTES = 256
+#: Default bound on namespace declarations in scope on any element (a redeclaration of a
+#: prefix on a descendant counts again): DUIS messages declare one to three. Inclusive
+#: C14N (the signature digest) costs about the square of this per element.
+DEFAULT_MAX_NAMESPACES = 32
+
+_XML_SPACE = " \t\r\n"
+
+# Encodings in which the bytes of "<!DOCTYPE" can only mean that text and every
+# ASCII character is its own byte: a byte search sees everything libxml2 will.
+_ASCII_FAMILY: dict[str, str] = {
+    "utf8": "UTF-8",
+    "usascii": "US-ASCII",
+    "ascii": "US-ASCII",
+    "latin1": "ISO-8859-1",
+    **{f"iso8859{n}": f"ISO-8859-{n}" for n in (*range(1, 12), 13, 14, 15, 16)},
+    **{f"windows125{n}": f"windows-125{n}" for n in range(9)},
+    **{f"cp125{n}": f"windows-125{n}" for n in range(9)},
+}
+# Declared names that agree with UTF-16 or UTF-32 bytes (found from the first bytes).
+_WIDE_NAMES: dict[str, tuple[int, str | None]] = {
+    "utf16": (2, None),
+    "utf16le": (2, "LE"),
+    "utf16be": (2, "BE"),
+    "iso10646ucs2": (2, None),
+    "ucs2": (2, None),
+    "utf32": (4, None),
+    "utf32le": (4, "LE"),
+    "utf32be": (4, "BE"),
+    "iso10646ucs4": (4, None),
+    "ucs4": (4, None),
+}
+_DECLARATION = re.compile(
+    r"<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*([\"'])[^\"']*\1"
+    r"(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*([\"'])([^\"']*)\2)?"
+)
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _make_parser(encoding: str) -> etree.XMLParser:
+    # The encoding is always forced: libxml2 then decodes with the very encoding the
+    # DOCTYPE search was done in, whatever the XML declaration says.
     return etree.XMLParser(
+        encoding=encoding,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -54,9 +102,108 @@ def _make_parser() -> etree.XMLParser:
     )
 
 
-# One parser per process: lxml parsers are reusable and not shared across threads
-# unsafely (lxml keeps a per-thread parser context), and building one costs time.
-_PARSER = _make_parser()
+# One parser per encoding per process: lxml parsers are reusable (lxml keeps a
+# per-thread parser context), and building one costs time.
+_PARSERS: dict[str, etree.XMLParser] = {}
+
+
+def _parser_for(encoding: str) -> etree.XMLParser:
+    parser = _PARSERS.get(encoding)
+    if parser is None:
+        parser = _PARSERS[encoding] = _make_parser(encoding)
+    return parser
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_ .]", "", name).lower()
+
+
+def _sniff_wide(raw: bytes) -> tuple[str, int, str] | None:
+    """``(libxml2 name, BOM length, Python codec)`` for UTF-16/32 input, else None."""
+    head = raw[:4]
+    if head.startswith(b"\xff\xfe\x00\x00"):
+        return "UTF-32LE", 4, "utf-32-le"
+    if head.startswith(b"\x00\x00\xfe\xff"):
+        return "UTF-32BE", 4, "utf-32-be"
+    if head.startswith(b"\xff\xfe"):
+        return "UTF-16LE", 2, "utf-16-le"
+    if head.startswith(b"\xfe\xff"):
+        return "UTF-16BE", 2, "utf-16-be"
+    if len(head) == 4 and b"\x00" in head:
+        if head[1:] == b"\x00\x00\x00" and head[0]:
+            return "UTF-32LE", 0, "utf-32-le"
+        if head[:3] == b"\x00\x00\x00" and head[3]:
+            return "UTF-32BE", 0, "utf-32-be"
+        if head[1] == 0 and head[3] == 0 and head[0] and head[2]:
+            return "UTF-16LE", 0, "utf-16-le"
+        if head[0] == 0 and head[2] == 0 and head[1] and head[3]:
+            return "UTF-16BE", 0, "utf-16-be"
+    return None
+
+
+def _declared_encoding(text: str) -> str | None:
+    found = _DECLARATION.match(text)
+    return found.group(3) if found is not None else None
+
+
+def _accepted_list() -> str:
+    return "UTF-8, US-ASCII, ISO-8859-n, windows-125n, UTF-16 or UTF-32"
+
+
+def _decide_encoding(raw: bytes, name: str, *, is_text: bool) -> tuple[str, str | None]:
+    """The encoding libxml2 is made to use and, for UTF-16/32, the decoded text.
+
+    Refuses (:class:`UnsafeXMLError`) every encoding the DOCTYPE search cannot see
+    into, UTF-7 and EBCDIC above all, before libxml2 reads a byte.
+    """
+    if is_text:  # a str was given: already characters, sent on as UTF-8
+        return "UTF-8", None
+    wide = _sniff_wide(raw)
+    if wide is not None:
+        libxml_name, bom, codec = wide
+        try:
+            text = raw[bom:].decode(codec)
+        except UnicodeDecodeError as exc:
+            raise MalformedXMLError(
+                f"not valid {libxml_name} (byte {exc.start + bom}): {exc.reason}", source=name
+            ) from None
+        declared = _declared_encoding(text)
+        if declared is not None:
+            width, order = _WIDE_NAMES.get(_norm(declared), (0, None))
+            if width != (2 if "16" in libxml_name else 4) or (
+                order is not None and not libxml_name.endswith(order)
+            ):
+                raise UnsafeXMLError(
+                    f"declares encoding {declared!r} but its bytes are {libxml_name}; "
+                    "refused (nothing was read)",
+                    source=name,
+                    line=1,
+                )
+        return libxml_name, text
+    if raw[:4] == b"\x4c\x6f\xa7\x94":
+        raise UnsafeXMLError(
+            f"document is in EBCDIC; accepted encodings are {_accepted_list()} (nothing was read)",
+            source=name,
+            line=1,
+        )
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    declared = _declared_encoding(raw[start : start + 200].decode("latin-1"))
+    if declared is None:
+        return "UTF-8", None
+    accepted = _ASCII_FAMILY.get(_norm(declared))
+    if accepted is None or (start and accepted != "UTF-8"):
+        why = (
+            "is not accepted"
+            if _norm(declared) not in _WIDE_NAMES
+            else "does not match its bytes (no UTF-16/32 byte order mark or layout)"
+        )
+        raise UnsafeXMLError(
+            f"declares encoding {declared!r}, which {why}: a DOCTYPE could hide in it; "
+            f"accepted encodings are {_accepted_list()} (nothing was read)",
+            source=name,
+            line=1,
+        )
+    return accepted, None
 
 
 def read_input(
@@ -71,6 +218,11 @@ def read_input(
         raw = bytes(data)
         name = source or "<bytes>"
     elif isinstance(data, str) and data.lstrip().startswith("<"):
+        # Text is already characters; its bytes here are UTF-8, so a declaration
+        # naming another encoding would now be false: it is made to say UTF-8.
+        found = _DECLARATION.match(data)
+        if found is not None and found.group(3) is not None:
+            data = data[: found.start(3)] + "UTF-8" + data[found.end(3) :]
         raw = data.encode("utf-8")
         name = source or "<string>"
     elif isinstance(data, (str, os.PathLike)):
@@ -116,59 +268,68 @@ def parse(
     source: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_attributes: int = DEFAULT_MAX_ATTRIBUTES,
+    max_namespaces: int = DEFAULT_MAX_NAMESPACES,
 ) -> etree._ElementTree:
     """Parse one document safely and return its tree.
 
     Raises :class:`MalformedXMLError`, :class:`UnsafeXMLError`,
     :class:`XMLLimitError` or :class:`InputError`; nothing else for any input bytes.
+    Time is linear in the input for any input under ``max_bytes``.
     """
     raw, name = read_input(data, source=source, max_bytes=max_bytes)
+    is_text = isinstance(data, str) and data.lstrip().startswith("<")
+    encoding, text = _decide_encoding(raw, name, is_text=is_text)
     # Refuse a DOCTYPE before libxml2 sees it: nothing in it is ever wanted in DUIS
-    # and it is the door to every entity attack. A plain byte search is enough for
-    # ASCII-compatible encodings (XML keywords are case-sensitive); UTF-16/32 input,
-    # which this search cannot see into, is checked on the parsed tree instead.
-    wide = b"\x00" in raw[:4] or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
-    at = raw.find(b"<!DOCTYPE")
+    # and it is the door to every entity attack. In the ASCII-compatible encodings
+    # accepted a byte search sees it (XML keywords are case-sensitive); UTF-16/32 is
+    # searched in the text decoded above, and libxml2 is made to decode the same way.
+    at = raw.find(b"<!DOCTYPE") if text is None else text.find("<!DOCTYPE")
     if at >= 0:
+        doc: bytes | str = raw if text is None else text
+        newline = b"\n" if text is None else "\n"
         raise UnsafeXMLError(
             "document has a DOCTYPE; DUIS messages never do and DTDs and entities "
             "are refused (nothing was resolved or read)",
             source=name,
-            line=_line_of(raw, at),
-            column=at - (raw.rfind(b"\n", 0, at) + 1) + 1,
+            line=doc.count(newline, 0, at) + 1,  # type: ignore[arg-type]
+            column=at - (doc.rfind(newline, 0, at) + 1) + 1,  # type: ignore[arg-type]
         )
     try:
-        tree = etree.ElementTree(etree.fromstring(raw, _PARSER))
+        tree = etree.ElementTree(etree.fromstring(raw, _parser_for(encoding)))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
-        text = str(exc.msg or exc).strip()
-        if "Excessive depth" in text or ("depth" in text.lower() and "exceed" in text.lower()):
+        message = str(exc.msg or exc).strip()
+        low = message.lower()
+        if "excessive depth" in low or ("depth" in low and "exceed" in low):
             raise XMLLimitError(
-                f"document nests deeper than the parser allows: {text}",
+                f"document nests deeper than the parser allows: {message}",
                 source=name,
                 line=line,
                 column=column,
             ) from None
         raise MalformedXMLError(
-            f"not well-formed XML: {_clean(text)}", source=name, line=line, column=column
+            f"not well-formed XML: {_clean(message)}", source=name, line=line, column=column
         ) from None
     except ValueError as exc:  # e.g. lxml refusing a str with an encoding declaration
         raise MalformedXMLError(f"not well-formed XML: {exc}", source=name) from None
-    if wide:
-        docinfo = tree.docinfo
-        if (
-            getattr(docinfo, "doctype", "")
-            or docinfo.internalDTD is not None
-            or docinfo.externalDTD is not None
-        ):
-            raise UnsafeXMLError("document has a DOCTYPE; DTDs are refused", source=name, line=1)
+    docinfo = tree.docinfo
+    doctype = getattr(docinfo, "doctype", "")
+    if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise UnsafeXMLError("document has a DOCTYPE; DTDs are refused", source=name, line=1)
     root = tree.getroot()
-    # Without a DOCTYPE no entity can be declared, so any entity reference left would
-    # already have failed as undefined: the tree walk is needed only for wide input
-    # (whose DOCTYPE the byte search cannot see), a possible XInclude, or a depth
-    # limit below libxml2's own.
-    if wide or b"XInclude" in raw or max_depth < DEFAULT_MAX_DEPTH:
-        _check_tree(root, name, max_depth)
+    _refuse_entities_and_xinclude(root, name)
+    seen: bytes | str = raw if text is None else text
+    if max_depth < DEFAULT_MAX_DEPTH:
+        _check_depth(root, name, max_depth)
+    if _most_equals_in_a_tag(seen) > max_attributes:
+        _check_attributes(root, name, max_attributes)
+    declarations = seen.count("xmlns" if text is not None else b"xmlns")
+    if declarations > max_namespaces:
+        _check_namespaces_in_scope(root, name, max_namespaces)
+    elif declarations:
+        for _event, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
+            _check_namespace(root, prefix, uri, name)
     return tree
 
 
@@ -178,10 +339,11 @@ def _clean(text: str) -> str:
     return re.sub(r", line \d+, column \d+$", "", text).strip() or "syntax error"
 
 
-def _check_tree(root: etree._Element, name: str, max_depth: int) -> None:
-    """Refuse entity references, XInclude and over-deep nesting left in the tree."""
-    # Entity references survive parsing as _Entity nodes because resolve_entities is
-    # off; XInclude elements are harmless until processed but are never legitimate.
+def _refuse_entities_and_xinclude(root: etree._Element, name: str) -> None:
+    """Refuse entity references and XInclude left in the tree (a C-speed scan)."""
+    # With no DOCTYPE no entity can be declared and an undeclared one is a fatal
+    # error, so this is defence in depth; XInclude is harmless until processed but
+    # never legitimate.
     for node in root.iter(etree.Entity, f"{{{_XINCLUDE_NS}}}*"):
         what = "an entity reference" if isinstance(node, etree._Entity) else "XInclude"
         raise UnsafeXMLError(
@@ -189,16 +351,114 @@ def _check_tree(root: etree._Element, name: str, max_depth: int) -> None:
             source=name,
             line=_sourceline(node),
         )
-    if max_depth < DEFAULT_MAX_DEPTH:
-        for el in root.iter():
-            depth = 1
-            parent = el.getparent()
-            while parent is not None:
-                depth += 1
-                parent = parent.getparent()
-            if depth > max_depth:
+
+
+def _check_namespace(
+    root: etree._Element, prefix: str | None, uri: str, name: str, el: etree._Element | None = None
+) -> None:
+    """Refuse a namespace name XML canonicalisation (and so signing) cannot process."""
+    if not uri:  # xmlns="" undeclares the default namespace
+        return
+    if _ABSOLUTE_URI.match(uri) and _c14n_accepts(uri):
+        return
+    where = el if el is not None else _declaring_element(root, prefix, uri)
+    what = "xmlns" if not prefix else f"xmlns:{prefix}"
+    raise MalformedXMLError(
+        f"{what}={uri[:80]!r} is not an absolute URI: DUIS namespaces are absolute and "
+        "XML canonicalisation (used by signatures) refuses relative ones",
+        source=name,
+        line=_sourceline(where) if where is not None else None,
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _c14n_accepts(uri: str) -> bool:
+    # libxml2's own URI parser is the judge: C14N refuses what it cannot parse.
+    try:
+        etree.tostring(etree.Element("a", nsmap={"x": uri}), method="c14n")
+    except (ValueError, etree.C14NError):
+        return False
+    return True
+
+
+def _declaring_element(root: etree._Element, prefix: str | None, uri: str) -> etree._Element | None:
+    pending = False
+    for event, item in etree.iterwalk(root, events=("start-ns", "start")):
+        if event == "start-ns":
+            pending = pending or item in ((prefix or "", uri), (prefix, uri))
+        elif pending:
+            return item  # type: ignore[no-any-return]
+    return None
+
+
+def _check_depth(root: etree._Element, name: str, max_depth: int) -> None:
+    """Refuse nesting deeper than ``max_depth`` in one linear pass.
+
+    The XPath ``*/*/…`` (``max_depth`` steps) visits each element once, as a child of
+    the step before; walking up to the root for every element was quadratic.
+    """
+    found = root.xpath("/".join(["*"] * max_depth))
+    if isinstance(found, list) and found:
+        first = found[0]
+        raise XMLLimitError(
+            f"document nests deeper than {max_depth} elements",
+            source=name,
+            line=_sourceline(first) if isinstance(first, etree._Element) else None,
+        )
+
+
+def _most_equals_in_a_tag(seen: bytes | str) -> int:
+    """An upper bound on the attributes of any one element, from the raw text.
+
+    Every attribute has an ``=`` and no ``<`` can occur inside a tag, so the most
+    ``=`` between two ``<`` bounds them; only a document over the bound is walked.
+    """
+    if isinstance(seen, bytes):
+        if seen.count(b"=") <= DEFAULT_MAX_ATTRIBUTES // 4:
+            return seen.count(b"=")
+        return max(part.count(b"=") for part in seen.split(b"<"))
+    return max(part.count("=") for part in seen.split("<"))
+
+
+def _check_attributes(root: etree._Element, name: str, max_attributes: int) -> None:
+    for el in root.iter():
+        if len(el.attrib) > max_attributes:
+            raise XMLLimitError(
+                f"element <{etree.QName(el).localname}> has {len(el.attrib)} attributes, "
+                f"more than the limit of {max_attributes}",
+                source=name,
+                line=_sourceline(el),
+            )
+
+
+def _check_namespaces_in_scope(root: etree._Element, name: str, max_namespaces: int) -> None:
+    """Bound the namespace declarations in scope, checking each URI, in one pass.
+
+    A redeclaration counts again: canonicalisation works through every declaration
+    on the way to the root, not only the distinct prefixes.
+    """
+    in_scope = 0
+    declared: list[int] = []
+    pending: list[tuple[str, str]] = []
+    for event, item in etree.iterwalk(root, events=("start-ns", "start", "end")):
+        if event == "start-ns":
+            pending.append(item)
+            continue
+        if event == "end":
+            in_scope -= declared.pop()
+            continue
+        declared.append(len(pending))
+        if pending:
+            el: etree._Element = item
+            in_scope += len(pending)
+            for prefix, uri in pending:
+                _check_namespace(root, prefix, uri, name, el)
+            pending = []
+            if in_scope > max_namespaces:
                 raise XMLLimitError(
-                    f"document nests deeper than {max_depth} elements",
+                    f"element <{etree.QName(el).localname}> has {in_scope} namespace "
+                    f"declarations in scope, more than the limit of {max_namespaces} "
+                    "(DUIS messages use a few)",
                     source=name,
                     line=_sourceline(el),
                 )
@@ -218,6 +478,16 @@ def element_text(el: etree._Element) -> str:
     if len(el) == 0:
         return text
     return text + "".join(child.tail or "" for child in el)
+
+
+def element_value(el: etree._Element) -> str:
+    """:func:`element_text` without leading and trailing XML whitespace.
+
+    What a token-like simple type (a counter, an EUI-64, an SRV) means to the XSD,
+    whose whitespace facet removes only space, tab, CR and LF: Python's ``strip()``
+    would also remove a no-break space the XSD keeps (and so refuses).
+    """
+    return element_text(el).strip(_XML_SPACE)
 
 
 def sourceline(el: etree._Element) -> int | None:

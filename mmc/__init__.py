@@ -18,7 +18,8 @@ from duis.codes import (
     response_code,
     response_codes,
 )
-from mmc._document import GBCS_RESPONSE, GBCSData, GBCSResponse, MMCBodyKind, parse
+from duis.kinds import GBCS_RESPONSE
+from mmc._document import GBCSData, GBCSResponse, MMCBodyKind, parse
 from mmc._mapping import RULES, check_response_element, expected_element, srvs_for_element
 from mmc._summary import describe
 from mmc._validate import validate, validate_gbcs_tree

@@ -18,16 +18,14 @@ from datetime import datetime
 from lxml import etree
 
 from duis._exceptions import ModelError
-from duis.ids import EUI64
+from duis.ids import EUI64, parse_decimal
+from duis.kinds import GBCS_RESPONSE
 from duis.model._common import RA, local, text_of
 from duis.model.response import parse_datetime
 from duis.xml import DEFAULT_MAX_BYTES, XInput, sourceline
 from duis.xml import parse as parse_xml
 
 __all__ = ["GBCSData", "GBCSResponse", "MMCBodyKind", "parse"]
-
-#: Clark name of the MMC output root element.
-GBCS_RESPONSE = f"{{{RA}}}GBCSResponse"
 
 
 def _ra(name: str) -> str:
@@ -222,13 +220,14 @@ def _opt_eui(parent: etree._Element, name: str, source: str) -> EUI64 | None:
 
 def _counter(el: etree._Element, source: str) -> int:
     text = text_of(el)
-    if not text.isdigit() or int(text) >= 2**64:
+    try:
+        return parse_decimal(text, max_value=2**64 - 1)
+    except ValueError:
         raise ModelError(
-            f"<{local(el)}> is {text!r}: a counter is a decimal 0..2^64-1",
+            f"<{local(el)}> is {text[:40]!r}: a counter is a decimal of ASCII digits 0..2^64-1",
             source=source,
             line=sourceline(el),
-        )
-    return int(text)
+        ) from None
 
 
 def _opt_counter(parent: etree._Element, name: str, source: str) -> int | None:
@@ -239,7 +238,7 @@ def _opt_counter(parent: etree._Element, name: str, source: str) -> int | None:
 def _gbcs_data(el: etree._Element, source: str) -> GBCSData:
     try:
         data = base64.b64decode("".join(text_of(el).split()), validate=True)
-        sequence = int(el.get("sequence", "0"))
+        sequence = parse_decimal(el.get("sequence", "0").strip(" \t\r\n"), max_value=2**32)
     except (binascii.Error, ValueError):
         raise ModelError(
             "<ra:GBCSData> is not base64 with an integer sequence",

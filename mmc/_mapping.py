@@ -18,10 +18,11 @@ from lxml import etree
 
 from duis import catalogue
 from duis._ruletable import all_rules
+from duis.kinds import GBCS_RESPONSE
 from duis.model._common import RA, local
 from duis.report import Message
-from duis.xml import sourceline
-from mmc._document import GBCS_RESPONSE, GBCSResponse, MMCBodyKind
+from duis.xml import element_value, sourceline
+from mmc._document import GBCSResponse, MMCBodyKind
 
 __all__ = ["check_response_element", "expected_element", "srvs_for_element"]
 
@@ -69,7 +70,7 @@ def check_response_element(
         if root.tag != GBCS_RESPONSE:
             return []
         srv_el = root.find(f"{{{RA}}}Header/{{{RA}}}ServiceReferenceVariant")
-        header_srv = None if srv_el is None else (srv_el.text or "").strip()
+        header_srv = None if srv_el is None else element_value(srv_el)
         smets = root.find(f"{{{RA}}}Body/{{{RA}}}ResponseMessage/{{{RA}}}SMETSData")
         inner = [] if smets is None else [c for c in smets if isinstance(c.tag, str)]
         rsp = inner[0] if inner else None

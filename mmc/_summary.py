@@ -14,8 +14,9 @@ from lxml import etree
 
 from duis._describe import add_body, describe_code, describe_srv
 from duis._describe import describe as describe_duis
+from duis.kinds import GBCS_RESPONSE
 from duis.schemas import SchemaRegistry
-from mmc._document import GBCS_RESPONSE, GBCSResponse, MMCBodyKind
+from mmc._document import GBCSResponse, MMCBodyKind
 from mmc._mapping import srvs_for_element
 
 __all__ = ["describe"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from lxml import etree
 
+from duis._validate import parse_or_report, validate_tree
 from duis.config import Config
+from duis.kinds import GBCS_RESPONSE
 from duis.report import Report
 from duis.schemas import RegistryLike
-from duis.validate import parse_or_report, validate_tree
 from duis.xml import XInput, sourceline
-from mmc._document import GBCS_RESPONSE
 from mmc._mapping import check_response_element
 
 __all__ = ["validate", "validate_gbcs_tree"]

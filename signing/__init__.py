@@ -14,6 +14,7 @@ byte-compatible with DCC's own tooling::
 from signing._certs import (
     DIGITAL_SIGNING_ROLES,
     XMLSIGN_ROLES,
+    CertificateUse,
     OrgCertificate,
     RemotePartyRole,
     load_certificate,
@@ -21,7 +22,14 @@ from signing._certs import (
     load_private_key,
     parse_issuer_name,
 )
-from signing._counters import CounterStore, default_counter_path
+from signing._counters import (
+    CounterStore,
+    SQLiteCounterStore,
+    default_counter_location,
+    default_counter_path,
+    open_counter_store,
+)
+from signing._counters_pg import PostgresCounterStore
 from signing._exceptions import (
     AlgorithmError,
     BadSignatureError,
@@ -55,7 +63,7 @@ from signing._exceptions import (
     VerificationError,
     WrappedDocumentError,
 )
-from signing._keystore import Credentials, Keystore
+from signing._keystore import Credentials, Keystore, SkippedEntry
 from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
 from signing._policy import DEFAULT_RESPONSE_ROLES, SignerPolicy
 from signing._profile import DCC_TEST_EUI, Algorithm
@@ -79,6 +87,7 @@ __all__ = [
     "AlgorithmError",
     "BadSignatureError",
     "CertificateError",
+    "CertificateUse",
     "CommentInjectionError",
     "CounterReplayError",
     "CounterStore",
@@ -97,8 +106,10 @@ __all__ = [
     "NoCredentialsError",
     "NotSignableError",
     "OrgCertificate",
+    "PostgresCounterStore",
     "ReferenceURIError",
     "RemotePartyRole",
+    "SQLiteCounterStore",
     "SignatureCheck",
     "SignatureEncodingError",
     "SignatureMissingError",
@@ -111,6 +122,7 @@ __all__ = [
     "SignerRoleError",
     "SignerValidityError",
     "SigningError",
+    "SkippedEntry",
     "TestPKI",
     "TransformError",
     "UnknownSignerError",
@@ -119,6 +131,7 @@ __all__ = [
     "VerifiedMessage",
     "WrappedDocumentError",
     "check_signature",
+    "default_counter_location",
     "default_counter_path",
     "issue_org_certificate",
     "load_certificate",
@@ -126,6 +139,7 @@ __all__ = [
     "load_private_key",
     "make_test_pki",
     "message_counter_id",
+    "open_counter_store",
     "parse_issuer_name",
     "record_counter",
     "sign",

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -28,7 +27,10 @@ from signing._exceptions import CertificateError
 
 __all__ = [
     "DIGITAL_SIGNING_ROLES",
+    "MAX_CREDENTIAL_FILE_BYTES",
+    "X500_UNIQUE_IDENTIFIER",
     "XMLSIGN_ROLES",
+    "CertificateUse",
     "OrgCertificate",
     "PrivateKey",
     "RemotePartyRole",
@@ -37,11 +39,17 @@ __all__ = [
     "load_certificates",
     "load_private_key",
     "parse_issuer_name",
+    "read_credential_file",
 ]
 
 PrivateKey = ec.EllipticCurvePrivateKey
 
-_X500_UNIQUE_ID = x509.ObjectIdentifier("2.5.4.45")
+#: ``x500UniqueIdentifier``: the SMKI subject attribute holding the EUI-64 (X.520).
+X500_UNIQUE_IDENTIFIER = x509.ObjectIdentifier("2.5.4.45")
+
+#: The largest certificate or key file read (a PEM bundle of a few hundred
+#: certificates fits); anything larger, such as ``/dev/zero``, is refused unread.
+MAX_CREDENTIAL_FILE_BYTES = 1 << 20
 
 
 class RemotePartyRole(str, enum.Enum):
@@ -68,24 +76,46 @@ class RemotePartyRole(str, enum.Enum):
         """Read an OU value; returns the role and a warning when it was not canonical.
 
         One early DCC test certificate wrote the DSP xmlSign role as decimal ``137``;
-        it is accepted as 89 (hex) with a warning rather than refused.
+        that one documented case is accepted as 89 (hex) with a warning. No other
+        decimal spelling is: ``135`` is not read as 87, so a certificate cannot gain
+        a signing role by an odd encoding. Raises ValueError for anything else.
         """
         t = text.strip()
         if re.fullmatch(r"[0-9A-Fa-f]{2}", t):
             try:
                 return cls(t.upper()), None
             except ValueError:
-                raise ValueError(f"OU {text!r} is not a Remote Party Role") from None
-        if re.fullmatch(r"[0-9]{3}", t) and int(t) < 256:
-            try:
-                role = cls(f"{int(t):02X}")
-            except ValueError:
-                raise ValueError(f"OU {text!r} is not a Remote Party Role") from None
+                raise ValueError(f"OU {text!r} is not a known Remote Party Role") from None
+        if t == _DECIMAL_DSP_XML_SIGN:
+            role = cls.DSP_XML_SIGN
             return role, (
                 f"OU={t} is written in decimal; read as role {role.value} "
-                f"({role.name.lower().replace('_', ' ')}); SMKI writes roles as two hex digits"
+                "(dsp xml sign), as in DCC's pre-1.4.1 test certificate; SMKI writes roles "
+                "as two hex digits"
             )
         raise ValueError(f"OU {text!r} is not a Remote Party Role (two hex digits)")
+
+
+#: The one decimal OU spelling accepted: DCC's early DSP xmlSign test certificate.
+_DECIMAL_DSP_XML_SIGN = "137"
+
+
+class CertificateUse(str, enum.Enum):
+    """What an organisation certificate's key is for, from its role and key usage.
+
+    SMKI gives one organisation several certificates under one EUI: an xmlSign one
+    (role 87, or 89 for the DCC) that signs DUIS XML only, a Digital Signing one
+    (the organisation's own role, e.g. 02 supplier, key usage digitalSignature) that
+    signs GBCS commands, and a Key Agreement one (same role, keyAgreement). Asking
+    for a key by use keeps an xmlSign key off GBCS commands and the other way round.
+    """
+
+    XML_SIGN = "xml-sign"
+    DIGITAL_SIGNING = "digital-signing"
+    KEY_AGREEMENT = "key-agreement"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 #: Roles whose certificates exist to sign DUIS XML.
@@ -121,8 +151,12 @@ _KEY_USAGES = (
 class OrgCertificate:
     """A certificate with its SMKI facts decoded; CA certificates have no EUI.
 
-    Values read on every signature (issuer string, serial, public key, validity) are
-    computed once: cryptography rebuilds them on each access.
+    ``role`` is None when the OU is absent or names no known Remote Party Role;
+    ``role_code`` then keeps the OU as written, so an unknown role (say ``88``) can
+    be listed while it can neither sign nor be accepted as a signer (the signer
+    policy admits only listed roles). Values read on every signature (issuer string,
+    serial, public key, validity) are computed once: cryptography rebuilds them on
+    each access.
     """
 
     certificate: x509.Certificate
@@ -134,6 +168,7 @@ class OrgCertificate:
     policies_critical: bool
     source: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    role_code: str | None = None
 
     @cached_property
     def serial(self) -> int:
@@ -146,7 +181,9 @@ class OrgCertificate:
 
     @property
     def subject(self) -> str:
-        return self.certificate.subject.rfc4514_string({_X500_UNIQUE_ID: "x500UniqueIdentifier"})
+        return self.certificate.subject.rfc4514_string(
+            {X500_UNIQUE_IDENTIFIER: "x500UniqueIdentifier"}
+        )
 
     @cached_property
     def not_before(self) -> datetime:
@@ -158,14 +195,40 @@ class OrgCertificate:
 
     @cached_property
     def public_key(self) -> ec.EllipticCurvePublicKey:
-        key = self.certificate.public_key()
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise CertificateError("certificate key is not an EC key", source=self.source)
+        """The P-256 public key; CertificateError for any other kind (SMKI uses only P-256)."""
+        key = _public_key(self.certificate, self.source)
+        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(
+            key.curve, ec.SECP256R1
+        ):
+            raise CertificateError(
+                f"certificate key is {self.curve_name or 'not an EC key'}, not ECDSA P-256 "
+                "(the only kind SMKI uses)",
+                source=self.source,
+            )
         return key
 
     @property
     def can_sign(self) -> bool:
-        return "digital_signature" in self.key_usage
+        """Key usage digitalSignature on a P-256 key: what any signature needs."""
+        return "digital_signature" in self.key_usage and self.curve_name == "secp256r1"
+
+    @property
+    def use(self) -> CertificateUse | None:
+        """What the key is for (xmlSign, Digital Signing, Key Agreement), or None.
+
+        None for CA certificates, unknown roles and any certificate whose role and
+        key usage do not make one of the three SMKI organisation kinds.
+        """
+        if self.eui is None or self.role is None:
+            return None
+        if "digital_signature" in self.key_usage and "key_agreement" not in self.key_usage:
+            if self.role in XMLSIGN_ROLES:
+                return CertificateUse.XML_SIGN
+            if self.role in DIGITAL_SIGNING_ROLES:
+                return CertificateUse.DIGITAL_SIGNING
+        elif "key_agreement" in self.key_usage and self.role in DIGITAL_SIGNING_ROLES:
+            return CertificateUse.KEY_AGREEMENT
+        return None
 
     def valid_at(self, when: datetime) -> bool:
         return self.not_before <= when <= self.not_after
@@ -184,9 +247,23 @@ class OrgCertificate:
             )
         return None
 
+    @property
+    def role_text(self) -> str:
+        """The role for people: ``87 (xml sign)``, ``88 (unknown role)`` or ``(none)``."""
+        if self.role is not None:
+            return f"{self.role.value} ({self.role.name.lower().replace('_', ' ')})"
+        if self.role_code is not None:
+            return f"{self.role_code} (unknown role: cannot sign or be accepted as a signer)"
+        return "(none)"
+
     def describe(self) -> str:
         """A short name for messages: role, EUI, issuer and serial."""
-        role = f"role {self.role.value}" if self.role else "no role"
+        if self.role:
+            role = f"role {self.role.value}"
+        elif self.role_code is not None:
+            role = f"unknown role {self.role_code!r}"
+        else:
+            role = "no role"
         eui = f"EUI {self.eui}" if self.eui else "no EUI"
         return f"{role}, {eui}, issuer {self.issuer}, serial {self.serial}" + (
             f" ({self.source})" if self.source else ""
@@ -197,8 +274,10 @@ class OrgCertificate:
             "source": self.source,
             "subject": self.subject,
             "eui": str(self.eui) if self.eui else None,
-            "role": self.role.value if self.role else None,
+            "role": self.role.value if self.role else self.role_code,
             "role_name": self.role.name.lower() if self.role else None,
+            "role_known": self.role is not None,
+            "use": self.use.value if self.use else None,
             "issuer": self.issuer,
             "serial": str(self.serial),
             "not_before": self.not_before.isoformat(),
@@ -211,18 +290,56 @@ class OrgCertificate:
             "warnings": list(self.warnings),
         }
 
-    @property
+    @cached_property
     def curve_name(self) -> str | None:
-        key = self.certificate.public_key()
+        key = _public_key(self.certificate, self.source)
         return key.curve.name if isinstance(key, ec.EllipticCurvePublicKey) else None
 
     @classmethod
     def from_x509(cls, cert: x509.Certificate, *, source: str | None = None) -> OrgCertificate:
+        """Decode the SMKI facts; CertificateError for anything ambiguous or unreadable.
+
+        Refused, because a verifier could be fooled by whichever copy it reads: two
+        ``x500UniqueIdentifier`` values or two OUs in the subject, a duplicated
+        extension, an OU or EUI of the wrong ASN.1 type, a key cryptography cannot
+        load (an unsupported curve).
+        """
+        try:
+            return cls._decode(cert, source)
+        except CertificateError:
+            raise
+        except x509.DuplicateExtension as exc:
+            raise CertificateError(
+                f"certificate has the extension {exc.oid.dotted_string} twice; a certificate "
+                "must carry each extension once (RFC 5280 4.2)",
+                source=source,
+            ) from None
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise CertificateError(
+                f"certificate cannot be decoded: {_first_clause(exc)}", source=source
+            ) from None
+
+    @classmethod
+    def _decode(cls, cert: x509.Certificate, source: str | None) -> OrgCertificate:
         warnings: list[str] = []
         eui: EUI64 | None = None
         role: RemotePartyRole | None = None
-        for attr in cert.subject.get_attributes_for_oid(_X500_UNIQUE_ID):
-            raw = attr.value if isinstance(attr.value, bytes) else attr.value.encode()
+        role_code: str | None = None
+        subject = cert.subject
+        eui_attrs = subject.get_attributes_for_oid(X500_UNIQUE_IDENTIFIER)
+        if len(eui_attrs) > 1:
+            raise CertificateError(
+                f"subject has {len(eui_attrs)} x500UniqueIdentifier values; an SMKI "
+                "certificate names exactly one EUI-64",
+                source=source,
+            )
+        for attr in eui_attrs:
+            if not isinstance(attr.value, bytes):
+                raise CertificateError(
+                    "x500UniqueIdentifier is a string; SMKI writes the EUI-64 as a BIT STRING",
+                    source=source,
+                )
+            raw = attr.value
             # A BIT STRING value arrives with its leading unused-bits octet.
             if len(raw) == 9 and raw[0] == 0:
                 raw = raw[1:]
@@ -232,20 +349,37 @@ class OrgCertificate:
                     source=source,
                 )
             eui = EUI64.from_bytes(raw)
-        for attr in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
-            text = attr.value if isinstance(attr.value, str) else attr.value.decode()
+        ou_attrs = subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+        if len(ou_attrs) > 1:
+            raise CertificateError(
+                f"subject has {len(ou_attrs)} OU values; an SMKI certificate names exactly one "
+                "Remote Party Role",
+                source=source,
+            )
+        for attr in ou_attrs:
+            if not isinstance(attr.value, str):
+                raise CertificateError(
+                    "OU is not a string (e.g. a BIT STRING); SMKI writes the role as text",
+                    source=source,
+                )
+            role_code = attr.value.strip()
             try:
-                role, warning = RemotePartyRole.parse(text)
-            except ValueError as exc:
+                role, warning = RemotePartyRole.parse(attr.value)
+            except ValueError:
+                role = None
                 if eui is not None:
-                    raise CertificateError(str(exc), source=source) from None
-                continue
-            if warning:
-                warnings.append(warning)
+                    warnings.append(
+                        f"OU={role_code!r} is not a known Remote Party Role: this certificate "
+                        "can be listed but cannot sign or be accepted as a signer"
+                    )
+            else:
+                if warning:
+                    warnings.append(warning)
+        extensions = cert.extensions  # raises DuplicateExtension before anything is read
         usage: tuple[str, ...] = ()
         usage_critical = False
         try:
-            ku_ext = cert.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE)
+            ku_ext = extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE)
         except x509.ExtensionNotFound:
             pass
         else:
@@ -256,7 +390,7 @@ class OrgCertificate:
         policies: tuple[str, ...] = ()
         policies_critical = False
         try:
-            cp_ext = cert.extensions.get_extension_for_oid(ExtensionOID.CERTIFICATE_POLICIES)
+            cp_ext = extensions.get_extension_for_oid(ExtensionOID.CERTIFICATE_POLICIES)
         except x509.ExtensionNotFound:
             pass
         else:
@@ -264,6 +398,7 @@ class OrgCertificate:
             assert isinstance(cp, x509.CertificatePolicies)
             policies = tuple(p.policy_identifier.dotted_string for p in cp)
             policies_critical = cp_ext.critical
+        _public_key(cert, source)  # an unloadable key (unsupported curve) is refused now
         return cls(
             certificate=cert,
             eui=eui,
@@ -274,21 +409,56 @@ class OrgCertificate:
             policies_critical=policies_critical,
             source=source,
             warnings=tuple(warnings),
+            role_code=role_code,
         )
+
+
+def _public_key(cert: x509.Certificate, source: str | None) -> object:
+    try:
+        return cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise CertificateError(
+            f"certificate's public key cannot be loaded (unsupported curve or algorithm: "
+            f"{_first_clause(exc)}); SMKI keys are ECDSA P-256",
+            source=source,
+        ) from None
+
+
+def _first_clause(exc: BaseException) -> str:
+    """cryptography's parse errors are debug dumps of its ASN.1 parser: keep what was wrong."""
+    return str(exc).split(" {", 1)[0].split(":", 1)[0].strip() or type(exc).__name__
+
+
+def read_credential_file(path: str | os.PathLike[str]) -> bytes:
+    """Read a certificate or key file, never more than MAX_CREDENTIAL_FILE_BYTES.
+
+    The one reader for every certificate and key file (``cert show``, ``--cert``,
+    ``--key``, ``--trust``, keystore entries): ``/dev/zero`` or a huge file is refused
+    after reading one byte past the bound, and a folder or missing file gets a clear
+    CertificateError. FIFOs are read (``--key <(secret-tool ...)`` keeps a key off disk).
+    """
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CREDENTIAL_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise CertificateError("no such file", source=name) from None
+    except IsADirectoryError:
+        raise CertificateError("is a directory, not a file", source=name) from None
+    except OSError as exc:
+        raise CertificateError(f"cannot read: {exc.strerror or exc}", source=name) from None
+    if len(data) > MAX_CREDENTIAL_FILE_BYTES:
+        raise CertificateError(
+            f"larger than {MAX_CREDENTIAL_FILE_BYTES // 1024} KiB: not a certificate or key file",
+            source=name,
+        )
+    return data
 
 
 def _read(data: bytes | str | os.PathLike[str]) -> tuple[bytes, str | None]:
     if isinstance(data, bytes):
         return data, None
-    path = Path(data)
-    try:
-        return path.read_bytes(), str(path)
-    except FileNotFoundError:
-        raise CertificateError("no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise CertificateError("is a directory, not a file", source=str(path)) from None
-    except OSError as exc:
-        raise CertificateError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    return read_credential_file(data), str(data)
 
 
 def load_certificates(
@@ -305,12 +475,9 @@ def load_certificates(
         else:
             certs = [x509.load_der_x509_certificate(raw)]
     except (ValueError, UnsupportedAlgorithm) as exc:
-        # cryptography's parse errors are debug dumps of its ASN.1 parser; keep the
-        # first clause, which says what was wrong, and say what to do.
-        detail = str(exc).split(" {", 1)[0].split(":", 1)[0].strip()
         raise CertificateError(
-            f"not a readable X.509 certificate (PEM or DER): {detail}; give a certificate "
-            "file (.pem/.cer/.der), not a key or a request",
+            f"not a readable X.509 certificate (PEM or DER): {_first_clause(exc)}; give a "
+            "certificate file (.pem/.cer/.der), not a key or a request",
             source=name,
         ) from None
     return [OrgCertificate.from_x509(c, source=name) for c in certs]
@@ -346,7 +513,8 @@ def load_private_key(
         raise CertificateError(f"cannot open private key: {exc}", source=name) from None
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise CertificateError(
-            f"not a readable private key (PKCS#8 PEM/DER or SEC1 PEM): {exc}", source=name
+            f"not a readable private key (PKCS#8 PEM/DER or SEC1 PEM): {_first_clause(exc)}",
+            source=name,
         ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise CertificateError(
@@ -367,7 +535,7 @@ _ATTR_OIDS: dict[str, str] = {
     "STREET": "2.5.4.9",
     "O": "2.5.4.10",
     "OU": "2.5.4.11",
-    "X500UNIQUEIDENTIFIER": "2.5.4.45",
+    "X500UNIQUEIDENTIFIER": X500_UNIQUE_IDENTIFIER.dotted_string,
     "DC": "0.9.2342.19200300.100.1.25",
     "UID": "0.9.2342.19200300.100.1.1",
     "EMAILADDRESS": "1.2.840.113549.1.9.1",

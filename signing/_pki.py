@@ -3,7 +3,10 @@
 Root and issuing CA, then Organisation Certificates with the SMKI facts verifiers
 look at: ``OU`` = role as two hex digits, ``x500UniqueIdentifier`` = EUI-64 as an
 8-byte BIT STRING, critical key usage (digitalSignature for signing roles,
-keyAgreement otherwise) and critical certificate policies. Everything made here is
+keyAgreement otherwise), critical certificate policies, subject and authority key
+identifiers. An xmlSign certificate has role 87 (89 for the DCC); a Digital Signing
+certificate (the key that signs GBCS commands) has the organisation's own role, e.g.
+02 supplier, with digitalSignature, as in DCC's RTDS keystore. Everything made here is
 for testing only: the keys are written unencrypted next to the certificates.
 """
 
@@ -26,7 +29,9 @@ from duis.fileio import atomic_write
 from duis.ids import EUI64
 from signing._certs import (
     DIGITAL_SIGNING_ROLES,
+    X500_UNIQUE_IDENTIFIER,
     XMLSIGN_ROLES,
+    CertificateUse,
     OrgCertificate,
     PrivateKey,
     RemotePartyRole,
@@ -37,7 +42,6 @@ __all__ = ["TEST_POLICY_OID", "TestPKI", "issue_org_certificate", "make_test_pki
 
 #: The SMKI test certificate policy (a fact of the SMKI Organisation CP).
 TEST_POLICY_OID = "1.2.826.0.1.8641679.1.2.1.4"
-_X500_UNIQUE_ID = x509.ObjectIdentifier("2.5.4.45")
 
 DEFAULT_NOT_BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 DEFAULT_NOT_AFTER = datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
@@ -131,8 +135,14 @@ def issue_org_certificate(
     not_after: datetime = DEFAULT_NOT_AFTER,
     policy: str = TEST_POLICY_OID,
     key: PrivateKey | None = None,
+    key_agreement: bool = False,
 ) -> Credentials:
-    """An SMKI-shaped Organisation Certificate (and new key) for ``eui`` in ``role``."""
+    """An SMKI-shaped Organisation Certificate (and new key) for ``eui`` in ``role``.
+
+    xmlSign roles (87, 89) and organisation roles (01-08, 7F) get digitalSignature:
+    an organisation role with it is a Digital Signing certificate. ``key_agreement``
+    makes the Key Agreement certificate of an organisation role instead.
+    """
     key = key or ec.generate_private_key(ec.SECP256R1())
     attrs: list[x509.NameAttribute[str] | x509.NameAttribute[bytes]] = [
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.value)
@@ -140,9 +150,11 @@ def issue_org_certificate(
     if common_name:
         attrs.insert(0, x509.NameAttribute(NameOID.COMMON_NAME, common_name))
     attrs.append(
-        x509.NameAttribute(_X500_UNIQUE_ID, b"\x00" + eui.to_bytes(), _type=_ASN1Type.BitString)
+        x509.NameAttribute(
+            X500_UNIQUE_IDENTIFIER, b"\x00" + eui.to_bytes(), _type=_ASN1Type.BitString
+        )
     )
-    signing = role in XMLSIGN_ROLES or role in DIGITAL_SIGNING_ROLES
+    signing = (role in XMLSIGN_ROLES or role in DIGITAL_SIGNING_ROLES) and not key_agreement
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name(attrs))
@@ -153,6 +165,7 @@ def issue_org_certificate(
         .not_valid_after(not_after)
         .add_extension(_key_usage(signing), critical=True)
         .add_extension(_policies(policy), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuing_ca_key.public_key()),
             critical=False,
@@ -173,9 +186,12 @@ def make_test_pki(
 ) -> TestPKI:
     """Make a root, an issuing CA ``CN=<ca_name>,OU=07`` and one certificate per (EUI, role).
 
-    With ``folder``, writes ``root.pem``, ``issuing-ca.pem`` (and their ``.key.pem``),
-    ``<role-name>-<EUI>.pem`` / ``.key.pem`` per organisation and a README marking
-    it all test-only; the folder then works as a keystore.
+    An xmlSign role (87, 89) gives an xmlSign certificate; an organisation role (e.g.
+    02 supplier) gives that organisation's Digital Signing certificate, the key for
+    GBCS commands. With ``folder``, writes ``root.pem``, ``issuing-ca.pem`` (and their
+    ``.key.pem``), ``<stem>.pem`` / ``.key.pem`` per organisation (stem from
+    :func:`org_file_stem`: ``xml-sign-<EUI>``, ``ds-supplier-<EUI>``) and a README
+    marking it all test-only; the folder then works as a keystore.
     """
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = x509.Name(
@@ -224,8 +240,16 @@ def _pem_cert(cert: OrgCertificate) -> bytes:
 
 
 def org_file_stem(cert: OrgCertificate) -> str:
+    """``xml-sign-<EUI>``, ``ds-supplier-<EUI>``, ``ka-supplier-<EUI>``: use, role, EUI."""
     role = cert.role.name.lower().replace("_", "-") if cert.role else "org"
-    return f"{role}-{cert.eui.hex if cert.eui else 'none'}"
+    prefix = (
+        {CertificateUse.DIGITAL_SIGNING: "ds-", CertificateUse.KEY_AGREEMENT: "ka-"}.get(
+            cert.use, ""
+        )
+        if cert.use
+        else ""
+    )
+    return f"{prefix}{role}-{cert.eui.hex if cert.eui else 'none'}"
 
 
 def _write(pki: TestPKI, folder: Path) -> None:
@@ -245,8 +269,10 @@ def _write(pki: TestPKI, folder: Path) -> None:
         files.append((f"{stem}.pem", _pem_cert(cred.certificate), None))
         files.append((f"{stem}.key.pem", _pem_key(cred.private_key), 0o600))
         c = cred.certificate
+        use = c.use.value if c.use else "certificate"
         listing.append(
-            f"{stem}.pem  role {c.role.value if c.role else '?'}  EUI {c.eui}  serial {c.serial}"
+            f"{stem}.pem  {use}  role {c.role.value if c.role else '?'}  EUI {c.eui}  "
+            f"serial {c.serial}"
         )
     for name, data, mode in files:
         atomic_write(folder / name, data, mode=mode)

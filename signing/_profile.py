@@ -13,6 +13,7 @@ import enum
 from lxml import etree
 
 from duis.ids import EUI64, RequestID
+from duis.namespaces import DS, SR
 from duis.report import Kind
 from duis.xml import element_text
 
@@ -25,8 +26,8 @@ __all__ = [
     "request_id_element",
 ]
 
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-SR_NS = "http://www.dccinterface.co.uk/ServiceUserGateway"
+DS_NS = DS
+SR_NS = SR
 
 #: The DCC's EUI-64 in its test environment; the default signer of responses.
 DCC_TEST_EUI = EUI64.parse("90-B3-D5-1F-30-00-00-02")

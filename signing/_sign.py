@@ -286,7 +286,7 @@ def _check_credentials(
 def _validate(
     tree: etree._ElementTree, name: str, config: Config | None, schemas: SchemaSource | None
 ) -> None:
-    from duis.validate import validate_tree
+    from duis._validate import validate_tree
 
     report: Report = validate_tree(
         tree, schemas=_registry(schemas, config), config=config, source=name
@@ -330,9 +330,9 @@ def _cached_registry(dirs: tuple[str, ...]) -> SchemaRegistry:
 
 
 def _default_store() -> CounterStore:
-    from signing._counters import default_counter_path
+    from signing._counters import default_counter_location
 
-    path = str(default_counter_path())
+    path = str(default_counter_location())
     store = _DEFAULT_STORES.get(path)
     if store is None:
         store = _DEFAULT_STORES[path] = CounterStore(path)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID
 
+from duis.cli import cli
 from duis.ids import EUI64
 from signing import (
     TEST_POLICY_OID,
     CertificateError,
+    CertificateUse,
     Keystore,
     KeystoreError,
     NoCredentialsError,
@@ -22,7 +30,7 @@ from signing import (
     make_test_pki,
     parse_issuer_name,
 )
-from signing._certs import issuer_key
+from signing._certs import MAX_CREDENTIAL_FILE_BYTES, issuer_key, read_credential_file
 
 USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 DCC = EUI64.parse("90-B3-D5-1F-30-00-00-02")
@@ -35,7 +43,6 @@ DCC = EUI64.parse("90-B3-D5-1F-30-00-00-02")
         ("7f", RemotePartyRole.OTHER_USER, False),
         ("89", RemotePartyRole.DSP_XML_SIGN, False),
         ("137", RemotePartyRole.DSP_XML_SIGN, True),
-        ("135", RemotePartyRole.XML_SIGN, True),
     ],
 )
 def test_role_parse(text: str, role: RemotePartyRole, warns: bool) -> None:
@@ -44,7 +51,9 @@ def test_role_parse(text: str, role: RemotePartyRole, warns: bool) -> None:
     assert (warning is not None) is warns
 
 
-@pytest.mark.parametrize("text", ["99", "1", "xx", "999"])
+# Only the documented decimal 137 (DCC's pre-1.4.1 DSP xmlSign certificate) is read:
+# 135 would otherwise become xmlSign 87 and 002 supplier (issue 14.11).
+@pytest.mark.parametrize("text", ["99", "1", "xx", "999", "135", "002", "127", "88"])
 def test_role_parse_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         RemotePartyRole.parse(text)
@@ -164,3 +173,311 @@ def test_unreadable_certificate_message_is_for_people(tmp_path: Path) -> None:
     text = str(info.value)
     assert "ParseError" not in text and "{" not in text
     assert "not a key" in text and str(bad) in text
+
+
+# --- Digital Signing beside xmlSign (issue 9) ------------------------------------
+
+REFERENCE = Path(
+    os.environ.get("DUIS_REFERENCE_DIR", Path(__file__).parents[2] / "shared" / "reference")
+)
+RTDS_KEYSTORE = REFERENCE / "gbcs-rtds" / "keystore"
+
+
+def test_keystore_tells_digital_signing_from_xml_sign(tmp_path: Path) -> None:
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN), (USER, RemotePartyRole.SUPPLIER)], tmp_path)
+    ks = Keystore.from_dir(tmp_path)
+    ds = ks.digital_signing_credentials(USER).certificate
+    xml = ks.xml_sign_credentials(USER).certificate
+    assert ds.role is RemotePartyRole.SUPPLIER and ds.use is CertificateUse.DIGITAL_SIGNING
+    assert ds.key_usage == ("digital_signature",) and ds.key_usage_critical
+    assert ds.policies == (TEST_POLICY_OID,) and ds.policies_critical
+    assert xml.role is RemotePartyRole.XML_SIGN and xml.use is CertificateUse.XML_SIGN
+    assert (tmp_path / "ds-supplier-90B3D51F30010000.pem").is_file()
+    assert [c.use for c in ks.find(USER, use=CertificateUse.DIGITAL_SIGNING)] == [
+        CertificateUse.DIGITAL_SIGNING
+    ]
+    with pytest.raises(NoCredentialsError, match="digital-signing"):
+        ks.digital_signing_credentials(DCC)
+
+
+def test_xml_sign_key_is_never_the_digital_signing_key(tmp_path: Path) -> None:
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], tmp_path)
+    ks = Keystore.from_dir(tmp_path)
+    with pytest.raises(NoCredentialsError, match="xml-sign role 87"):
+        ks.digital_signing_credentials(USER)
+
+
+def test_key_agreement_certificate_is_never_chosen_to_sign(tmp_path: Path) -> None:
+    from signing import issue_org_certificate
+    from signing._pki import _pem_cert, _pem_key
+
+    pki = make_test_pki([])
+    ka = issue_org_certificate(
+        pki.issuing_ca,
+        pki.issuing_ca_key,
+        USER,
+        RemotePartyRole.SUPPLIER,
+        key_agreement=True,
+        not_before=datetime(2024, 1, 1, tzinfo=timezone.utc),
+    )
+    assert ka.certificate.use is CertificateUse.KEY_AGREEMENT
+    (tmp_path / "ka.pem").write_bytes(_pem_cert(ka.certificate))
+    (tmp_path / "ka.key").write_bytes(_pem_key(ka.private_key))
+    ks = Keystore.from_dir(tmp_path)
+    with pytest.raises(NoCredentialsError):
+        ks.digital_signing_credentials(USER)
+    with pytest.raises(NoCredentialsError):
+        ks.credentials_for(USER, roles={RemotePartyRole.SUPPLIER})
+
+
+@pytest.mark.skipif(not RTDS_KEYSTORE.is_dir(), reason="reference data not found")
+def test_rtds_keystore_loads_and_names_the_supplier_digital_signing_key() -> None:
+    ks = Keystore.from_dir(RTDS_KEYSTORE)
+    # fffffffffffffffe-ka.pem holds a PUBLIC KEY block: reported and skipped, not fatal.
+    assert [Path(e.path).name for e in ks.skipped] == ["fffffffffffffffe-ka.pem"]
+    supplier = EUI64.parse("90b3d51f30010000")
+    creds = ks.digital_signing_credentials(supplier, at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    assert Path(creds.certificate.source or "").name == "90b3d51f30010000-ds.pem"
+    kinds = sorted(
+        (Path(c.source or "").name, c.use.value if c.use else None) for c in ks.find(supplier)
+    )
+    assert kinds == [
+        ("90b3d51f30010000-ds.pem", "digital-signing"),
+        ("90b3d51f30010000-ka.pem", "key-agreement"),
+        ("90b3d51f30010000-pp-ka.pem", "key-agreement"),
+    ]
+
+
+def test_make_test_pki_digital_signing_option(tmp_path: Path) -> None:
+    folder = tmp_path / "pki"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "cert",
+            "make-test-pki",
+            str(folder),
+            "--eui",
+            str(USER),
+            "--digital-signing",
+            f"{USER}:02",
+            "--digital-signing",
+            f"{DCC}:04",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    ks = Keystore.from_dir(folder)
+    assert ks.digital_signing_credentials(USER).certificate.role is RemotePartyRole.SUPPLIER
+    acb = ks.digital_signing_credentials(DCC).certificate
+    assert acb.role is RemotePartyRole.ACCESS_CONTROL_BROKER
+    assert ks.xml_sign_credentials(USER).certificate.role is RemotePartyRole.XML_SIGN
+    r = CliRunner().invoke(
+        cli, ["cert", "make-test-pki", str(folder), "--digital-signing", f"{USER}:87"]
+    )
+    assert r.exit_code == 2 and "no Digital Signing certificate" in r.output
+
+
+def test_example_pki_has_the_supplier_digital_signing_key() -> None:
+    ks = Keystore.from_dir(Path(__file__).parents[1] / "examples" / "pki")
+    ds = ks.digital_signing_credentials(USER).certificate
+    assert ds.role is RemotePartyRole.SUPPLIER and ds.key_usage == ("digital_signature",)
+    assert ks.xml_sign_credentials(USER).certificate.role is RemotePartyRole.XML_SIGN
+    assert ks.xml_sign_credentials(DCC).certificate.role is RemotePartyRole.DSP_XML_SIGN
+
+
+# --- unknown roles and stray files (issue 8 §2.6) --------------------------------
+
+
+def _org_name(ou: str | None = "87", eui: EUI64 | None = USER) -> list[x509.NameAttribute]:
+    attrs: list[x509.NameAttribute] = []
+    if ou is not None:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
+    if eui is not None:
+        attrs.append(
+            x509.NameAttribute(
+                x509.ObjectIdentifier("2.5.4.45"),
+                b"\x00" + eui.to_bytes(),
+                _type=_ASN1Type.BitString,
+            )
+        )
+    return attrs
+
+
+def _cert_der(
+    attrs: list[x509.NameAttribute],
+    *,
+    serial: int = 4242,
+    dup_ski: bool = False,
+    curve: ec.EllipticCurve | None = None,
+) -> bytes:
+    key = ec.generate_private_key(curve or ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attrs))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "T1")]))
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=timezone.utc))
+        .not_valid_after(datetime(2099, 1, 1, tzinfo=timezone.utc))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
+        )
+    )
+    der = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    if dup_ski:  # authorityKeyIdentifier's OID (2.5.29.35) rewritten to subjectKeyIdentifier's
+        assert der.count(bytes.fromhex("0603551d23")) == 1
+        der = der.replace(bytes.fromhex("0603551d23"), bytes.fromhex("0603551d0e"))
+    return der
+
+
+def _pem(der: bytes) -> bytes:
+    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+
+def test_unknown_role_loads_and_is_listed_but_cannot_sign(tmp_path: Path) -> None:
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], tmp_path)
+    (tmp_path / "odd.pem").write_bytes(_pem(_cert_der(_org_name("88"))))
+    ks = Keystore.from_dir(tmp_path)
+    odd = [c for c in ks if c.role_code == "88"]
+    assert len(odd) == 1 and odd[0].role is None and odd[0].use is None
+    assert "unknown role" in odd[0].role_text and odd[0].warnings
+    assert ks.xml_sign_credentials(USER).certificate.role is RemotePartyRole.XML_SIGN
+    r = CliRunner().invoke(cli, ["cert", "show", str(tmp_path / "odd.pem")])
+    assert r.exit_code == 0 and "88 (unknown role" in r.output
+
+
+def test_file_that_is_not_a_certificate_is_skipped_and_reported(tmp_path: Path) -> None:
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], tmp_path)
+    pub = ec.generate_private_key(ec.SECP256R1()).public_key()
+    (tmp_path / "a-public.pem").write_bytes(
+        pub.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    (tmp_path / "notes.der").write_bytes(b"just some notes\n")
+    ks = Keystore.from_dir(tmp_path)
+    assert sorted(Path(e.path).name for e in ks.skipped) == ["a-public.pem", "notes.der"]
+    assert "PUBLIC KEY" in str(ks.skipped[0])
+    assert ks.xml_sign_credentials(USER)
+    r = CliRunner().invoke(cli, ["cert", "show", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "a-public.pem: warning:" in r.output and "xml-sign-90B3D51F30010000.pem" in r.output
+
+
+# --- hostile certificates (issue 14.10, 14.11) -----------------------------------
+
+
+def _hostile(kind: str) -> bytes:
+    if kind == "duplicate-extension":
+        return _cert_der(_org_name(), dup_ski=True)
+    if kind == "ou-bit-string":
+        # x500UniqueIdentifier's OID (2.5.4.45) rewritten to OU's (2.5.4.11): an OU BIT STRING
+        der = _cert_der(_org_name(ou=None))
+        return der.replace(
+            bytes.fromhex("060355042d"), bytes.fromhex("0603550 40b".replace(" ", ""))
+        )
+    if kind == "unsupported-curve":
+        # prime256v1's OID with its last arc changed: a curve nobody implements
+        der = _cert_der(_org_name())
+        p256 = bytes.fromhex("06082a8648ce3d030107")
+        assert der.count(p256) == 1
+        return der.replace(p256, bytes.fromhex("06082a8648ce3d03017f"))
+    if kind == "two-euis":
+        return _cert_der(_org_name() + _org_name(ou=None, eui=DCC))
+    if kind == "two-ous":
+        return _cert_der(_org_name("87") + _org_name("02", eui=None))
+    raise AssertionError(kind)
+
+
+HOSTILE = ["duplicate-extension", "ou-bit-string", "unsupported-curve", "two-euis", "two-ous"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_certificate_is_certificate_invalid(kind: str, tmp_path: Path) -> None:
+    der = _hostile(kind)
+    with pytest.raises(CertificateError) as info:
+        load_certificates(der)
+    assert info.value.rule == "certificate.invalid"
+    path = tmp_path / "c.pem"
+    path.write_bytes(_pem(der) if kind != "unsupported-curve" else der)
+    r = CliRunner().invoke(cli, ["cert", "show", str(path)])
+    assert r.exit_code == 2 and "[certificate.invalid]" in r.output and "Traceback" not in r.output
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], tmp_path)
+    with pytest.raises(KeystoreError) as ks_info:
+        Keystore.from_dir(tmp_path)
+    assert ks_info.value.rule == "keystore.unreadable" and "c.pem" in str(ks_info.value)
+
+
+def test_bounded_reads(tmp_path: Path) -> None:
+    big = tmp_path / "big.pem"
+    big.write_bytes(b"-" * (MAX_CREDENTIAL_FILE_BYTES + 10))
+    for target in (big, Path("/dev/zero")):
+        with pytest.raises(CertificateError, match="larger than"):
+            read_credential_file(target)
+        with pytest.raises(CertificateError, match="larger than"):
+            load_private_key(target)
+    r = CliRunner().invoke(cli, ["cert", "show", "/dev/zero"])
+    assert r.exit_code == 2 and "larger than" in r.output and "[certificate.invalid]" in r.output
+
+
+def test_two_entries_with_one_issuer_and_serial_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.pem").write_bytes(_pem(_cert_der(_org_name(), serial=77)))
+    (tmp_path / "b.pem").write_bytes(_pem(_cert_der(_org_name(), serial=77)))
+    with pytest.raises(KeystoreError, match="shadow") as info:
+        Keystore.from_dir(tmp_path)
+    assert "a.pem" in str(info.value) and "b.pem" in str(info.value)
+    # The same certificate twice (a copy) is not ambiguous.
+    (tmp_path / "b.pem").write_bytes((tmp_path / "a.pem").read_bytes())
+    assert len(Keystore.from_dir(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("ou", ["135", "002", "127"])
+def test_other_decimal_ous_give_no_role(ou: str) -> None:
+    cert = load_certificate(_cert_der(_org_name(ou)))
+    assert cert.role is None and cert.role_code == ou and not cert.use
+    dsp = load_certificate(_cert_der(_org_name("137", eui=DCC)))
+    assert dsp.role is RemotePartyRole.DSP_XML_SIGN and dsp.warnings
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+REQUEST = EXAMPLES / "requests" / "valid" / "4.1.1-read-instantaneous-import-registers.xml"
+RESPONSE = EXAMPLES / "responses" / "read-firmware-version.xml"
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_keystore_entry_is_exit_2_in_every_command(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUIS_COUNTER_DB", str(tmp_path / "counters.sqlite3"))
+    ks = tmp_path / "ks"
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN), (DCC, RemotePartyRole.DSP_XML_SIGN)], ks)
+    (ks / "hostile.der").write_bytes(_hostile(kind))
+    runner = CliRunner()
+    for args in (
+        ["verify", "--keystore", str(ks), str(RESPONSE)],
+        ["validate", "--keystore", str(ks), str(REQUEST)],
+        ["sign", "--keystore", str(ks), str(REQUEST), "-o", str(tmp_path / "out.xml")],
+    ):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "hostile.der" in r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert not (tmp_path / "out.xml").exists()
+
+
+def test_dev_zero_as_trust_cert_or_key_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUIS_COUNTER_DB", str(tmp_path / "counters.sqlite3"))
+    pki = tmp_path / "pki"
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], pki)
+    cert, key = pki / "xml-sign-90B3D51F30010000.pem", pki / "xml-sign-90B3D51F30010000.key.pem"
+    runner = CliRunner()
+    for args in (
+        ["verify", "--keystore", str(pki), "--trust", "/dev/zero", str(RESPONSE)],
+        ["sign", "--cert", "/dev/zero", "--key", str(key), "--preserve-counter", str(REQUEST)],
+        ["sign", "--cert", str(cert), "--key", "/dev/zero", "--preserve-counter", str(REQUEST)],
+    ):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "/dev/zero" in r.output and "larger than" in r.output

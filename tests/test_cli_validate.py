@@ -93,8 +93,16 @@ def test_malformed_and_unsafe_inputs_are_findings_not_tracebacks() -> None:
         "-", stdin=b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     )
     assert code == 1 and "[xml.unsafe]" in out
-    code, out, _ = run("-", stdin=b"")
-    assert code == 1 and "[xml.malformed]" in out
+
+
+def test_empty_stdin_is_one_clear_setup_error() -> None:
+    # Issue 8 §2.10: it gave two errors; a pipeline that produced nothing must fail loud.
+    code, out, err = run("-", stdin=b"")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "<stdin>: error: standard input is empty (no document to read)"
+    ]
+    assert "0 files checked" in out
 
 
 def test_size_limit_option() -> None:

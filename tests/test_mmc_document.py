@@ -126,3 +126,13 @@ def test_validate_adds_the_mapping_rule() -> None:
     assert other.rules() == {"mmc.not-mmc"}
     unsafe = mmc.validate(b"<!DOCTYPE x><x/>", schemas=registry)
     assert unsafe.rules() == {"xml.unsafe"}
+
+
+@pytest.mark.parametrize("counter", ["\u0668", "\u00b2", "1_0", "9" * 5000, "\u0661\u0662"])
+def test_counter_is_ascii_digits_only(counter: str) -> None:
+    with pytest.raises(ModelError, match="ASCII digits"):
+        mmc.parse(_doc("00-DB-12-34-56-78-90-A2", counter))
+
+
+def test_counter_split_by_a_comment_reads_as_the_xsd_does() -> None:
+    assert mmc.parse(_doc("00-DB-12-34-56-78-90-A2", "1<!-- n -->999")).counter == 1999

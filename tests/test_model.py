@@ -9,9 +9,8 @@ import pytest
 from lxml import etree
 
 import duis
-from duis import EUI64, CommandVariant, ModelError, RequestID
+from duis import EUI64, CommandVariant, ModelError, RequestID, validate
 from duis.model import Request, Response, parse
-from duis.validate import validate
 
 VALID = sorted(
     (Path(__file__).resolve().parents[1] / "examples" / "requests" / "valid").glob("*.xml")
@@ -81,3 +80,28 @@ def test_response_header() -> None:
     assert isinstance(resp, Response)
     assert resp.response_code == "I99" and resp.request_id is not None
     assert resp.request_id.counter == 5 and resp.body_kind == "ResponseMessage"
+
+
+@pytest.mark.parametrize("cv", ["\u0668", "\u00b2", "1_0", "\uff11"])
+def test_command_variant_is_ascii_digits_only(cv: str) -> None:
+    data = VALID[0].read_bytes()
+    text = data.decode()
+    start = text.index("<sr:CommandVariant>") + len("<sr:CommandVariant>")
+    end = text.index("</sr:CommandVariant>")
+    with pytest.raises(ModelError, match="CommandVariant"):
+        parse((text[:start] + cv + text[end:]).encode())
+
+
+def test_equality_of_requests_whose_body_c14n_refuses() -> None:
+    # A body built in code can carry a relative namespace URI (the parser refuses one).
+    rid = RequestID.parse("90-B3-D5-1F-30-01-00-00:00-12-4B-00-0A-51-7E-01:7")
+    a = Request.create(rid, "11.2", etree.Element("{rel/uri}ReadFirmwareVersion"))
+    b = Request.create(rid, "11.2", etree.Element("{rel/uri}ReadFirmwareVersion"))
+    c = Request.create(rid, "11.2", etree.Element("{rel/other}ReadFirmwareVersion"))
+    assert a == b and a != c
+    assert hash(a) == hash(b)
+
+
+def test_relative_namespace_message_is_refused_by_the_parser() -> None:
+    with pytest.raises(duis.MalformedXMLError, match="not an absolute URI"):
+        parse(VALID[0].read_bytes().replace(b"<sr:Request ", b'<sr:Request xmlns:x="rel/uri" ', 1))

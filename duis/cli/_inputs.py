@@ -1,16 +1,26 @@
-"""Expanding the PATH arguments of a command into documents to read."""
+"""Expanding the PATH arguments of a command into documents to read, lazily and in order.
+
+A CI run may name a folder of 100,000 requests, so the walk yields one path at a time
+(memory flat in the number of files) in the same order a full sort of the paths would
+give, so output stays deterministic. Folders are walked for ``*.xml`` (any case);
+hidden entries, excluded and git-ignored paths are left out, and so is anything that
+is not a regular file (a FIFO named ``x.xml`` would hang the run), with a note.
+Problems with the arguments themselves (missing path, unreadable folder, a folder
+with no XML files, empty standard input) are :class:`Problem` values the command
+reports and counts as a set-up error (exit 2), naming the path.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-import click
-
-__all__ = ["Document", "Inputs", "expand"]
+__all__ = ["Document", "Note", "Problem", "expand", "paths_from"]
 
 
 @dataclass(frozen=True)
@@ -20,52 +30,127 @@ class Document:
     name: str
     path: Path | None
     data: bytes | None = None
+    #: Path below the folder argument it was found in (None: named explicitly), so
+    #: ``sign -o DIR`` can keep the layout.
+    relative: str | None = None
 
 
-def expand(paths: tuple[str, ...], *, stdin_limit: int) -> Iterator[Document | OSError]:
-    """Files as given, directories walked for ``*.xml`` in any case (hidden ones skipped).
+@dataclass(frozen=True)
+class Problem:
+    """An argument that names nothing usable: a set-up error (exit 2)."""
 
-    A path that does not exist is yielded as the OSError describing it, so the command
-    can report it and carry on with the rest.
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something left out on purpose (a FIFO named ``*.xml``): said, not counted."""
+
+    name: str
+    message: str
+
+
+#: Decides whether a walked path is left out (exclude patterns, .gitignore).
+Excluder = Callable[[Path, bool], bool]
+
+
+def _never(path: Path, is_dir: bool) -> bool:
+    return False
+
+
+def paths_from(source: str, stdin: BinaryIO | None = None) -> Iterator[str]:
+    """``--files-from FILE|-``: one path a line (blank lines and ``#`` comments skipped)."""
+    if source == "-":
+        stream: Iterable[bytes] = stdin if stdin is not None else sys.stdin.buffer
+        for raw in stream:
+            line = os.fsdecode(raw.rstrip(b"\r\n"))
+            if line.strip() and not line.lstrip().startswith("#"):
+                yield line
+        return
+    with open(source, "rb") as fh:
+        for raw in fh:
+            line = os.fsdecode(raw.rstrip(b"\r\n"))
+            if line.strip() and not line.lstrip().startswith("#"):
+                yield line
+
+
+def expand(
+    paths: Iterable[str],
+    *,
+    stdin_limit: int,
+    excluded: Callable[[str], Excluder] | None = None,
+    force_exclude: bool = False,
+) -> Iterator[Document | Problem | Note]:
+    """Documents for ``paths`` in order; Problems and Notes where they arise.
+
+    ``excluded(root)`` gives the exclusion test for a walk starting at ``root``
+    (patterns come from the settings nearest to it). Files named explicitly are
+    judged by it only with ``force_exclude`` (pre-commit passes every staged file).
     """
     for raw in paths:
         if raw == "-":
             data = sys.stdin.buffer.read(stdin_limit + 1)
-            yield Document("<stdin>", None, data)
+            if not data:
+                yield Problem("<stdin>", "standard input is empty (no document to read)")
+            else:
+                yield Document("<stdin>", None, data)
             continue
         path = Path(raw)
-        if path.is_dir():
-            found: list[Path] = []
-            for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(
-                    Path(folder) / f
-                    for f in files
-                    if f.lower().endswith(".xml") and not f.startswith(".")
-                )
-            yield from (Document(str(p), p) for p in sorted(found))
-        elif path.exists():
-            yield Document(raw, path)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            yield Problem(raw, "no such file or folder")
+            continue
+        except OSError as exc:
+            yield Problem(raw, f"cannot read: {exc.strerror or exc}")
+            continue
+        test = excluded(raw) if excluded is not None else _never
+        if stat.S_ISDIR(st.st_mode):
+            found = False
+            for item in _walk(path, test, path):
+                if isinstance(item, Document):
+                    found = True
+                yield item
+            if not found:
+                yield Problem(raw, "no XML files in this folder (is the path right?)")
+        elif force_exclude and test(path, False):
+            yield Note(raw, "excluded by the settings; not checked")
         else:
-            yield FileNotFoundError(2, "no such file or folder", raw)
+            # Named explicitly: read as given, even a FIFO (the user asked for it).
+            yield Document(raw, path)
 
 
-class Inputs:
-    """The documents behind a command's PATH arguments, for one pass.
-
-    A path that does not exist is reported on stderr as it is met and remembered in
-    :attr:`missing`, so every command can carry on with the rest and still exit 2.
-    """
-
-    def __init__(self, paths: tuple[str, ...], *, stdin_limit: int) -> None:
-        self._paths = paths
-        self._stdin_limit = stdin_limit
-        self.missing = False
-
-    def __iter__(self) -> Iterator[Document]:
-        for doc in expand(self._paths, stdin_limit=self._stdin_limit):
-            if isinstance(doc, OSError):
-                click.echo(f"{doc.filename}: error: {doc.strerror}", err=True)
-                self.missing = True
-                continue
-            yield doc
+def _walk(folder: Path, excluded: Excluder, root: Path) -> Iterator[Document | Problem | Note]:
+    """Depth-first, entries of each folder sorted so the whole walk is in path order."""
+    try:
+        with os.scandir(folder) as it:
+            entries = [(e.name, e) for e in it if not e.name.startswith(".")]
+    except OSError as exc:
+        yield Problem(str(folder), f"cannot read folder: {exc.strerror or exc}")
+        return
+    # A folder sorts as "name/", which is where its files fall in a sort of full paths.
+    keyed: list[tuple[str, os.DirEntry[str], bool]] = []
+    for name, entry in entries:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        keyed.append((name + "/" if is_dir else name, entry, is_dir))
+    keyed.sort(key=lambda k: k[0])
+    for _, entry, is_dir in keyed:
+        path = folder / entry.name
+        if is_dir:
+            if not excluded(path, True):
+                yield from _walk(path, excluded, root)
+            continue
+        if not entry.name.lower().endswith(".xml") or excluded(path, False):
+            continue
+        try:
+            regular = entry.is_file(follow_symlinks=True)
+        except OSError:
+            regular = False
+        if not regular:
+            yield Note(str(path), "not a regular file (FIFO, device or socket); skipped")
+            continue
+        yield Document(str(path), path, relative=path.relative_to(root).as_posix())

@@ -9,14 +9,21 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._setup import fail_setup
-from duis.cli.verify import parse_at
+from duis.cli._common import fail_setup, parse_at
 from duis.ids import EUI64
-from signing import OrgCertificate, RemotePartyRole, load_certificates, make_test_pki
+from signing import (
+    DIGITAL_SIGNING_ROLES,
+    Keystore,
+    OrgCertificate,
+    RemotePartyRole,
+    load_certificates,
+    make_test_pki,
+)
 
 __all__ = ["cert"]
 
@@ -27,20 +34,28 @@ def cert() -> None:
 
 
 @cert.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE|DIR...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--at", "at_text", metavar="TIME", help="Say whether valid at this time.")
 def show(files: tuple[str, ...], fmt: str, at_text: str | None) -> None:
-    """Show each certificate's EUI-64, role, key usage, policies and validity.
+    """Show each certificate's EUI-64, role, use, key usage, policies and validity.
 
-    FILE is PEM (one or more certificates) or DER. Exit 2 if a file cannot be read.
+    FILE is PEM (one or more certificates) or DER; DIR is a keystore folder, listed as
+    signing loads it (files that hold no certificate or key are warned about and
+    skipped). Exit 2 if a file or folder cannot be used.
     """
     when = parse_at(at_text) or datetime.now(timezone.utc)
     certs: list[OrgCertificate] = []
     failed = False
     for f in files:
         try:
-            certs.extend(load_certificates(f))
+            if Path(f).is_dir():
+                store = Keystore.from_dir(f)
+                for skipped in store.skipped:
+                    click.echo(f"{skipped.path}: warning: {skipped.reason}", err=True)
+                certs.extend(store)
+            else:
+                certs.extend(load_certificates(f))
         except DuisError as exc:
             click.echo(f"{exc.source or f}: error: {exc.message} [{exc.rule}]", err=True)
             failed = True
@@ -59,13 +74,13 @@ def show(files: tuple[str, ...], fmt: str, at_text: str | None) -> None:
 
 
 def _show_text(c: OrgCertificate, when: datetime) -> None:
-    role = f"{c.role.value} ({c.role.name.lower().replace('_', ' ')})" if c.role else "(none)"
     problem = c.validity_problem(when)
     lines = [
         f"{c.source}:",
         f"  subject     {c.subject}",
         f"  EUI-64      {c.eui if c.eui else '(none: not an organisation certificate)'}",
-        f"  role        {role}",
+        f"  role        {c.role_text}",
+        f"  use         {c.use.value if c.use else '(none)'}",
         f"  issuer      {c.issuer}",
         f"  serial      {c.serial}",
         f"  validity    {c.not_before:%Y-%m-%dT%H:%M:%SZ} .. {c.not_after:%Y-%m-%dT%H:%M:%SZ}"
@@ -98,7 +113,7 @@ def _role(text: str) -> RemotePartyRole:
 @cert.command("make-test-pki")
 @click.argument("folder", metavar="DIR")
 @click.option(
-    "--eui", "euis", multiple=True, required=True, metavar="EUI", help="Organisation EUI-64."
+    "--eui", "euis", multiple=True, metavar="EUI", help="Organisation EUI-64 (xmlSign by default)."
 )
 @click.option(
     "--role",
@@ -107,6 +122,14 @@ def _role(text: str) -> RemotePartyRole:
     metavar="ROLE",
     help="Role for the --eui at the same position (87 or xml-sign, 89, 02, ...); "
     "one --role applies to every --eui. Default 87.",
+)
+@click.option(
+    "--digital-signing",
+    "ds_specs",
+    multiple=True,
+    metavar="EUI[:ROLE]",
+    help="Also make a Digital Signing certificate (the key that signs GBCS commands) for "
+    "EUI, in its organisation ROLE (default 02, supplier). Repeatable.",
 )
 @click.option("--ca-name", default="T1", show_default=True, help="CN of the issuing CA.")
 @click.option(
@@ -120,6 +143,7 @@ def make_test_pki_cmd(
     folder: str,
     euis: tuple[str, ...],
     roles: tuple[str, ...],
+    ds_specs: tuple[str, ...],
     ca_name: str,
     not_after_text: str,
 ) -> None:
@@ -132,16 +156,20 @@ def make_test_pki_cmd(
         eui_values = [EUI64.parse(e) for e in euis]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--eui") from None
+    if not eui_values and not ds_specs:
+        raise click.UsageError("give at least one --eui or --digital-signing")
     role_values = [_role(r) for r in roles] or [RemotePartyRole.XML_SIGN]
     if len(role_values) == 1:
         role_values = role_values * len(eui_values)
-    if len(role_values) != len(eui_values):
+    if eui_values and len(role_values) != len(eui_values):
         raise click.UsageError("give one --role, or one --role per --eui")
+    organisations = list(zip(eui_values, role_values, strict=False))
+    organisations.extend(_digital_signing(spec) for spec in ds_specs)
     not_after = parse_at(not_after_text)
     assert not_after is not None
     try:
         pki = make_test_pki(
-            list(zip(eui_values, role_values, strict=True)),
+            organisations,
             folder,
             ca_name=ca_name,
             not_after=not_after,
@@ -153,4 +181,24 @@ def make_test_pki_cmd(
     click.echo(f"{folder}: test-only PKI (issuing CA {pki.issuing_ca.subject})")
     for cred in pki.organisations:
         c = cred.certificate
-        click.echo(f"  role {c.role.value if c.role else '?'}  EUI {c.eui}  serial {c.serial}")
+        use = c.use.value if c.use else "certificate"
+        click.echo(
+            f"  {use}  role {c.role.value if c.role else '?'}  EUI {c.eui}  serial {c.serial}"
+        )
+
+
+def _digital_signing(spec: str) -> tuple[EUI64, RemotePartyRole]:
+    """``EUI[:ROLE]`` of --digital-signing; ROLE must be an organisation role (not 87/89)."""
+    eui_text, _, role_text = spec.partition(":")
+    try:
+        eui = EUI64.parse(eui_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--digital-signing") from None
+    role = _role(role_text) if role_text else RemotePartyRole.SUPPLIER
+    if role not in DIGITAL_SIGNING_ROLES:
+        raise click.BadParameter(
+            f"{spec!r}: role {role.value} has no Digital Signing certificate; give an "
+            "organisation role such as 02 (supplier), 03 (network operator) or 04",
+            param_hint="--digital-signing",
+        )
+    return eui, role

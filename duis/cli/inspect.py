@@ -10,16 +10,29 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from duis._exceptions import DuisError
-from duis.cli._inputs import Inputs
-from duis.cli._setup import registry_from
+from duis._exceptions import DuisError, InputError
+from duis.cli._common import (
+    exit_code,
+    load_keystore,
+    open_output,
+    parse_at,
+    print_error,
+    registry_from,
+)
+from duis.cli._inputs import Document, Note, Problem, expand, paths_from
+from duis.namespaces import DS, clark
 from duis.xml import DEFAULT_MAX_BYTES
-from duis.xml import parse as parse_xml
+
+if TYPE_CHECKING:
+    from duis.schemas import SchemaRegistry
+    from signing import Keystore
 
 __all__ = ["inspect"]
 
@@ -45,7 +58,7 @@ _LABELS = (
     ("message_success", "message success"),
     ("message_code", "GBCS message code"),
     ("timestamp", "timestamp"),
-    ("signed", "signed"),
+    ("signature", "signature"),
 )
 
 
@@ -59,6 +72,8 @@ def _value(key: str, value: Any) -> str:
     if key in ("response_code", "alert_code"):
         category = f" [{value['category']}]" if value["category"] else ""
         return f"{value['code']}{category}: {value['meaning']}"
+    if key == "signature":
+        return str(value["status"]) + (f": {value['detail']}" if value.get("detail") else "")
     if key == "throttling":
         return str(value["text"])
     if key == "instruction":
@@ -68,7 +83,7 @@ def _value(key: str, value: Any) -> str:
     return str(value)
 
 
-def _text(summary: dict[str, Any], out: Any) -> None:
+def _text(summary: dict[str, Any], out: TextIO) -> None:
     out.write(f"{summary['path']}\n")
     for key, label in _LABELS:
         if key not in summary:
@@ -87,7 +102,7 @@ def _text(summary: dict[str, Any], out: Any) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="FILE...")
+@click.argument("paths", nargs=-1, metavar="FILE...")
 @click.option(
     "--format",
     "fmt",
@@ -106,52 +121,155 @@ def _text(summary: dict[str, Any], out: Any) -> None:
 )
 @click.option("--no-body", is_flag=True, help="Leave the body out (no schema decoding: fast).")
 @click.option(
+    "--keystore",
+    "keystore_dir",
+    metavar="DIR",
+    help="Verify signatures with these certificates (without it: 'present, not checked').",
+)
+@click.option("--at", "at_text", metavar="TIME", help="With --keystore: check certificates then.")
+@click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
     default=DEFAULT_MAX_BYTES,
     show_default=True,
     help="Refuse documents larger than this.",
 )
+@click.option("--files-from", metavar="FILE|-", help="Also read paths from FILE (- for stdin).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes.")
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (replaced at the end) instead of stdout.",
+)
 def inspect(
-    paths: tuple[str, ...], fmt: str, schema_dirs: tuple[str, ...], no_body: bool, max_bytes: int
+    paths: tuple[str, ...],
+    fmt: str,
+    schema_dirs: tuple[str, ...],
+    no_body: bool,
+    keystore_dir: str | None,
+    at_text: str | None,
+    max_bytes: int,
+    files_from: str | None,
+    jobs: int,
+    output_file: Path | None,
 ) -> None:
     """Show what DUIS requests, responses, alerts and MMC output say.
 
-    FILE is a file, a folder (walked for *.xml) or - for stdin. Exit status: 0 every
-    file inspected, 1 some file could not be read as a message, 2 usage or set-up
-    error (missing path, schema folder that will not load).
+    FILE is a file, a folder (walked for *.xml) or - for stdin. A signature is shown
+    as verified, failed (with the reason) or present but not checked (no --keystore).
+    Exit status: 0 every file inspected, 1 some file could not be read as a message,
+    2 usage or set-up error (missing path, schema folder that will not load).
     """
-    from mmc import describe  # the CLI is the one place that sees mmc
+    from duis.cli._batch import default_jobs, run_ordered
 
+    if not paths and files_from is None:
+        raise click.UsageError("give at least one FILE (or --files-from)")
     registry = None if no_body else registry_from(schema_dirs)
-    summaries: list[dict[str, Any]] = []
-    unreadable = False
-    inputs = Inputs(paths, stdin_limit=max_bytes)
-    for doc in inputs:
+    keystore = load_keystore(keystore_dir) if keystore_dir else None
+    work = _Inspector(registry, not no_body, max_bytes, keystore, parse_at(at_text))
+    given: Any = paths if files_from is None else (*paths, *paths_from(files_from))
+    items = expand(given, stdin_limit=max_bytes)
+    unreadable = setup_failed = False
+    with open_output(output_file) as out:
+        if fmt == "json":
+            out.write("[")
+        first = True
+        for item in run_ordered(
+            items, work, jobs=jobs or default_jobs(), eligible=lambda i: isinstance(i, Document)
+        ):
+            if isinstance(item, Problem):
+                print_error(item.message, name=item.name)
+                setup_failed = True
+                continue
+            if isinstance(item, Note):
+                click.echo(f"{item.name}: note: {item.message}", err=True)
+                continue
+            doc, summary = item
+            if "error" in summary:
+                error = summary["error"]
+                where = error["where"]
+                click.echo(f"{where}: error: {error['message']} [{error['rule']}]", err=True)
+                if error["rule"] == "input":
+                    setup_failed = True
+                else:
+                    unreadable = True
+                if fmt != "json":
+                    continue
+                summary = {
+                    "path": doc.name,
+                    "error": {k: error[k] for k in ("rule", "message", "line")},
+                }
+            if fmt == "json":
+                text = json.dumps(summary, indent=2).replace("\n", "\n  ")
+                out.write(("," if not first else "") + "\n  " + text)
+                first = False
+            else:
+                _text(summary, out)
+        if fmt == "json":
+            out.write("\n]\n" if not first else "]\n")
+    sys.exit(exit_code(problems=unreadable, setup_failed=setup_failed))
+
+
+@dataclass
+class _Inspector:
+    """The work for one file: its summary, or the error that stopped reading it."""
+
+    registry: SchemaRegistry | None
+    body: bool
+    max_bytes: int
+    keystore: Keystore | None
+    at: datetime | None
+
+    def __call__(self, doc: Document) -> dict[str, Any]:
+        from duis.xml import parse as parse_xml
+        from duis.xml import read_input
+        from mmc import describe  # the CLI is the one place that sees mmc
+
         try:
-            data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
-            tree = parse_xml(data, source=doc.name, max_bytes=max_bytes)
-            summary = describe(tree, source=doc.name, registry=registry, body=not no_body)
+            if doc.data is not None:
+                data = doc.data
+            else:
+                assert doc.path is not None
+                data, _ = read_input(doc.path, source=doc.name, max_bytes=self.max_bytes)
+            tree = parse_xml(data, source=doc.name, max_bytes=self.max_bytes)
+            summary = describe(tree, source=doc.name, registry=self.registry, body=self.body)
+        except InputError as exc:
+            return {
+                "error": {"where": doc.name, "rule": "input", "message": exc.message, "line": None}
+            }
         except DuisError as exc:
             where = exc.source or doc.name
             if exc.line is not None:
                 where += f":{exc.line}:{exc.column or 1}"
-            click.echo(f"{where}: error: {exc.message} [{exc.rule}]", err=True)
-            unreadable = True
-            if fmt == "json":
-                summaries.append(
-                    {
-                        "path": doc.name,
-                        "error": {"rule": exc.rule, "message": exc.message, "line": exc.line},
-                    }
-                )
-            continue
-        summaries.append(summary)
-        if fmt == "text":
-            _text(summary, sys.stdout)
-    if fmt == "json":
-        json.dump(summaries, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    if inputs.missing:
-        sys.exit(2)
-    sys.exit(1 if unreadable else 0)
+            return {
+                "error": {
+                    "where": where,
+                    "rule": exc.rule,
+                    "message": exc.message,
+                    "line": exc.line,
+                }
+            }
+        summary.pop("signed", None)  # "signed yes" says nothing about a bad signature
+        summary["signature"] = self._signature(data, doc.name)
+        return summary
+
+    def _signature(self, data: bytes, name: str) -> dict[str, str]:
+        """verified / failed / unsigned / not-checked, with who signed or why it failed."""
+        from signing import SignatureStatus, check_signature
+
+        try:
+            check = check_signature(data, self.keystore, at=self.at, source=name)
+        except DuisError as exc:
+            return {"status": "failed", "detail": f"{exc.message} [{exc.rule}]"}
+        out = {"status": check.status.value}
+        if check.status is SignatureStatus.VERIFIED and check.result is not None:
+            signer = check.result.signer
+            out["detail"] = f"signed by {signer.describe()}" if signer else ""
+        elif check.status is SignatureStatus.FAILED and check.error is not None:
+            out["detail"] = f"{check.error.message} [{check.error.rule}]"
+        elif check.status is SignatureStatus.NOT_CHECKED:
+            out["detail"] = "give --keystore DIR to verify it"
+        return out
+
+
+_SIGNATURE = clark(DS, "Signature")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._setup import fail_setup, registry_from
+from duis.cli._common import fail_setup, registry_from
 from duis.versions import KNOWN_VERSIONS
 
 __all__ = ["schemas"]
@@ -22,13 +23,32 @@ __all__ = ["schemas"]
     help="Folder of DCC's official XSDs to register (repeatable).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def schemas(schema_dirs: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file. Default: the nearest duis.toml / [tool.duis] above this folder.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore every settings file.")
+def schemas(
+    schema_dirs: tuple[str, ...], fmt: str, config_file: Path | None, isolated: bool
+) -> None:
     """List the registered schemas and the DUIS versions this tool knows.
 
     Every bundle is compiled, so this is also the quick way to check that a folder of
-    DCC XSDs loads (exit 2 with the reason when it does not).
+    DCC XSDs loads (exit 2 with the reason when it does not). The folders are
+    --schema-dir, then [tool.duis] schema-dirs of the settings for this folder.
     """
-    registry = registry_from(schema_dirs)
+    from duis.cli._settings import Resolver
+
+    resolver = Resolver(
+        overrides={"schema_dirs": schema_dirs}, explicit=config_file, isolated=isolated
+    )
+    try:
+        config = resolver.config_for(None)
+    except DuisError as exc:
+        fail_setup(exc)
+    registry = registry_from(tuple(str(d) for d in config.schema_dirs))
     embedded = registry.embedded()
     try:
         for bundle in registry.official:

@@ -1,42 +1,65 @@
 """``duis sign FILE... [-o OUT | --in-place]``: sign requests with the User's xmlSign key.
 
 Each refusal (no credentials, wrong certificate, invalid request) is one report line
-for that file (exit 1); options or a keystore that cannot be used exit 2. Output
-files are replaced atomically, so an interrupted run never leaves half a request.
+for that file (exit 1); options or a keystore that cannot be used exit 2.
+
+A batch is signed in blocks. For each block the counters are reserved in one
+transaction per originator (so a crash can waste counters, never hand one out
+twice), then the outputs go through :func:`duis.fileio.atomic_write_many`: each to a
+temporary file, all flushed in one step, renamed over their targets, and each
+folder flushed once, which makes the renames durable. An interrupted run (Ctrl-C:
+exit 130, SIGKILL, power loss) leaves every input as it was and every output either
+complete or absent; see docs/signing.md.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from duis._exceptions import DuisError, InputError
-from duis.cli._inputs import Inputs
-from duis.cli._render import FORMATS, render
-from duis.cli._setup import fail_setup
-from duis.cli.verify import error_report, load_keystore, parse_at, parse_eui
-from duis.config import Config
-from duis.configfile import load_config
-from duis.fileio import atomic_write
-from duis.report import Report, Severity
+from duis._exceptions import ConfigError, DuisError, InputError
+from duis.cli._common import (
+    EXIT_INTERRUPTED,
+    BatchOptions,
+    batch_options,
+    error_report,
+    exit_code,
+    fail_setup,
+    load_keystore,
+    open_output,
+    parse_at,
+    parse_eui,
+    registry_from,
+    use_color,
+)
+from duis.cli._inputs import Document, Note, Problem, expand
+from duis.cli._render import FORMATS, Sink, make_sink
+from duis.cli._settings import Resolver
 from duis.xml import DEFAULT_MAX_BYTES
-from signing import (
-    CounterStore,
-    Credentials,
-    InvalidRequestError,
-    Keystore,
-)
-from signing import (
-    sign as sign_message,
-)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from duis.config import Config
+    from duis.ids import EUI64
+    from duis.report import Report
+    from signing import CounterStore, Credentials, Keystore, SignedMessage
 
 __all__ = ["sign"]
 
+#: Files per block: one counter transaction and one folder flush each.
+BLOCK = 256
+
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="FILE...")
+@click.argument("paths", nargs=-1, metavar="FILE...")
 @click.option("--keystore", "keystore_dir", metavar="DIR", help="Folder of certificates and keys.")
 @click.option("--cert", "cert_file", metavar="FILE", help="Signing certificate (with --key).")
 @click.option("--key", "key_file", metavar="FILE", help="Private key for --cert.")
@@ -44,7 +67,8 @@ __all__ = ["sign"]
     "-o",
     "--output",
     metavar="OUT",
-    help="Output file (one input) or folder (several); - for stdout (the default for one).",
+    help="Output file (one input) or folder (several: the layout below each folder "
+    "argument is kept); - for stdout (the default for one).",
 )
 @click.option("--in-place", is_flag=True, help="Replace each input with its signed version.")
 @click.option("--preserve-counter", is_flag=True, help="Keep the request's own OriginatorCounter.")
@@ -56,130 +80,348 @@ __all__ = ["sign"]
 )
 @click.option("--no-validate", is_flag=True, help="Sign even if the request fails validation.")
 @click.option(
+    "--schema-dir",
+    "schema_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="Folder of DCC's official XSDs to validate with before signing (repeatable; "
+    "added to [tool.duis] schema-dirs).",
+)
+@click.option(
     "--allow-digital-signing",
     is_flag=True,
     help="Allow a Digital Signing (not xmlSign) certificate, as before xmlSign existed.",
 )
 @click.option("--at", "at_text", metavar="TIME", help="Check certificate validity at this time.")
 @click.option("--dcc-eui", metavar="EUI", help="The DCC's EUI-64, signer of responses.")
-@click.option("--config", "config_file", metavar="FILE", help="duis.toml / pyproject.toml to use.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-def sign(
-    paths: tuple[str, ...],
-    keystore_dir: str | None,
-    cert_file: str | None,
-    key_file: str | None,
-    output: str | None,
-    in_place: bool,
-    preserve_counter: bool,
-    counter_db: str | None,
-    no_validate: bool,
-    allow_digital_signing: bool,
-    at_text: str | None,
-    dcc_eui: str | None,
-    config_file: str | None,
-    fmt: str,
-) -> None:
+@batch_options(FORMATS, verbose_help="(notes are always shown: each says where a file went)")
+def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Sign DUIS requests with the xmlSign profile DCC expects.
 
     Credentials come from --keystore (chosen by each RequestID's originator) or
     --cert/--key. A fresh OriginatorCounter is drawn from the counter store unless
-    --preserve-counter. FILE may be - for stdin. Exit status: 0 all signed, 1 a file
-    refused, 2 usage or set-up error.
+    --preserve-counter; counters rise in the order the files are given. FILE may be -
+    for stdin. Each request is validated first with the settings nearest to it.
+    Exit status: 0 all signed, 1 a file refused, 2 usage or set-up error, 130
+    interrupted (the files signed so far are listed).
     """
+    from signing import Credentials, open_counter_store
+
+    opts = BatchOptions.pop(kwargs)
+    if not paths and opts.files_from is None:
+        raise click.UsageError("give at least one FILE (or --files-from)")
+    in_place: bool = kwargs["in_place"]
+    output: str | None = kwargs["output"]
+    cert_file, key_file = kwargs["cert_file"], kwargs["key_file"]
     if in_place and output:
         raise click.UsageError("give either -o/--output or --in-place, not both")
     if (cert_file is None) != (key_file is None):
         raise click.UsageError("--cert and --key go together")
-    if keystore_dir is None and cert_file is None:
+    if kwargs["keystore_dir"] is None and cert_file is None:
         raise click.UsageError("give --keystore DIR, or --cert FILE --key FILE")
-    at = parse_at(at_text)
-    dcc = parse_eui(dcc_eui)
-    keystore: Keystore | None = load_keystore(keystore_dir) if keystore_dir else None
+    at = parse_at(kwargs["at_text"])
+    dcc = parse_eui(kwargs["dcc_eui"])
+    resolver = Resolver(
+        overrides={"schema_dirs": kwargs["schema_dirs"]},
+        explicit=opts.config_file,
+        isolated=opts.isolated,
+        respect_gitignore=opts.respect_gitignore,
+    )
+    try:
+        registry_from(tuple(str(d) for d in resolver.config_for(None).schema_dirs))
+    except ConfigError as exc:
+        fail_setup(exc)
+    keystore: Keystore | None = (
+        load_keystore(kwargs["keystore_dir"]) if kwargs["keystore_dir"] else None
+    )
     credentials: Credentials | None = None
     if cert_file and key_file:
         try:
             credentials = Credentials.load(cert_file, key_file)
         except DuisError as exc:
             fail_setup(exc)
-    try:
-        config: Config = load_config(explicit=Path(config_file) if config_file else None)
-    except DuisError as exc:
-        fail_setup(exc)
     counters: CounterStore | None = None
-    if not preserve_counter:
+    if not kwargs["preserve_counter"]:
         try:
-            counters = CounterStore(counter_db)
+            counters = open_counter_store(kwargs["counter_db"])
         except DuisError as exc:
             fail_setup(exc)
 
-    inputs = Inputs(paths, stdin_limit=DEFAULT_MAX_BYTES)
-    docs = list(inputs)
+    items = list(
+        expand(
+            opts.paths(paths),
+            stdin_limit=DEFAULT_MAX_BYTES,
+            excluded=resolver.excluder,
+            force_exclude=opts.force_exclude,
+        )
+    )
+    docs = [d for d in items if isinstance(d, Document)]
     if len(docs) > 1 and not in_place and (output is None or output == "-"):
         raise click.UsageError("several inputs: give -o FOLDER or --in-place")
-    out_dir = Path(output) if output and len(docs) > 1 else None
-    if out_dir is not None and not out_dir.is_dir():
-        raise click.UsageError(f"-o {output}: not a folder (needed for several inputs)")
-    to_stdout = not in_place and (output is None or output == "-")
+    if in_place and any(d.path is None for d in docs):
+        raise click.UsageError("--in-place cannot be used with stdin")
+    targets = _targets(docs, output, in_place)
+    signer = _Signer(
+        resolver,
+        keystore=keystore,
+        credentials=credentials,
+        preserve_counter=kwargs["preserve_counter"],
+        validate=not kwargs["no_validate"],
+        at=at,
+        allow_digital_signing=kwargs["allow_digital_signing"],
+        dcc_eui=dcc,
+    )
+    to_stdout = targets is None
+    with open_output(opts.output_file) as out:
+        report_out = sys.stderr if to_stdout and opts.output_file is None else out
+        sink = make_sink(
+            opts.fmt,
+            report_out,
+            sys.stderr,
+            command="sign",
+            verbose=not opts.quiet,
+            quiet=opts.quiet,
+            color=opts.fmt == "text" and use_color(opts.color, report_out),
+            statistics=opts.statistics,
+        )
+        interrupted = False
+        try:
+            _run(items, targets, signer, counters, sink)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            sink.close()
+    if interrupted:
+        click.echo(
+            f"duis: interrupted: {signer.signed} file(s) signed and written (listed above); "
+            "every other input and output is as it was",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    tally = sink.tally
+    sys.exit(
+        exit_code(
+            problems=tally.invalid > 0,
+            setup_failed=tally.setup_errors > 0,
+            exit_zero=opts.exit_zero,
+        )
+    )
 
-    reports: list[Report] = []
-    setup_failed = False
-    for doc in docs:
-        if in_place and doc.path is None:
-            raise click.UsageError("--in-place cannot be used with stdin")
+
+def _targets(docs: list[Document], output: str | None, in_place: bool) -> dict[int, Path] | None:
+    """Where each input's signed copy goes (None: stdout), refusing clashes up front.
+
+    Two inputs that would land on the same output are refused before anything is
+    signed, so no output is lost and no counter spent on it.
+    """
+    if in_place:
+        return {i: d.path for i, d in enumerate(docs) if d.path is not None}
+    if output is None or output == "-":
+        return None
+    if len(docs) <= 1 and not Path(output).is_dir():
+        return {0: Path(output)} if docs else {}
+    out_dir = Path(output)
+    if not out_dir.is_dir():
+        raise click.UsageError(f"-o {output}: not a folder (needed for several inputs)")
+    targets: dict[int, Path] = {}
+    seen: dict[Path, str] = {}
+    for i, doc in enumerate(docs):
+        rel = doc.relative if doc.relative is not None else Path(doc.name).name
+        target = out_dir / rel
+        key = Path(os.path.normcase(os.path.abspath(target)))
+        if key in seen:
+            fail_setup(
+                f"-o {output}: {seen[key]} and {doc.name} would both be written to {target}; "
+                "nothing was signed (sign them into different folders)"
+            )
+        seen[key] = doc.name
+        targets[i] = target
+    return targets
+
+
+@dataclass
+class _Signer:
+    resolver: Resolver
+    keystore: Keystore | None
+    credentials: Credentials | None
+    preserve_counter: bool
+    validate: bool
+    at: datetime | None
+    allow_digital_signing: bool
+    dcc_eui: EUI64 | None
+    signed: int = 0
+
+    def prepare(self, doc: Document) -> tuple[bytes, EUI64 | None, Config] | Report | Problem:
+        """Read once, validate with the nearest settings; the originator needing a counter."""
+        from duis._validate import validate_tree
+        from duis.xml import parse, read_input
+        from signing import InvalidRequestError
+        from signing._profile import read_request_id
+
+        try:
+            config = self.resolver.config_for(doc.path)
+        except ConfigError as exc:
+            return Problem(doc.name, str(exc))
+        try:
+            if doc.data is not None:
+                data = doc.data
+            else:
+                assert doc.path is not None
+                data, _ = read_input(doc.path, source=doc.name)
+            tree = parse(data, source=doc.name)
+        except InputError as exc:
+            return Problem(doc.name, exc.message)
+        except DuisError as exc:
+            return error_report(doc.name, exc)
+        if self.validate:
+            registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+            report = validate_tree(tree, schemas=registry, config=config, source=doc.name)
+            if not report.valid:
+                first = report.errors[0]
+                where = f"line {first.line}: " if first.line else ""
+                refusal = InvalidRequestError(
+                    f"message fails validation ({len(report.errors)} error(s); first: "
+                    f"{where}{first.text} [{first.rule}]); fix it, or sign anyway with "
+                    "--no-validate",
+                    report=report,
+                    source=doc.name,
+                )
+                failed = error_report(doc.name, refusal)
+                failed.messages.extend(report.errors)
+                return failed
+        originator: EUI64 | None = None
+        root = tree.getroot()
+        if not self.preserve_counter and root.tag.endswith("}Request"):
+            try:
+                originator = read_request_id(root).originator
+            except (ValueError, AttributeError):
+                originator = None  # sign() says why it cannot sign this
+        return data, originator, config
+
+    def sign(
+        self, doc: Document, data: bytes, config: Config, counter: _Assigned | None
+    ) -> SignedMessage | Report:
+        from signing import sign as sign_message
+
         try:
             signed = sign_message(
-                doc.data if doc.data is not None else Path(doc.name),
-                keystore=keystore,
-                credentials=credentials,
-                counters=counters,
-                preserve_counter=preserve_counter,
-                validate=not no_validate,
+                data,
+                keystore=self.keystore,
+                credentials=self.credentials,
+                counters=counter,  # type: ignore[arg-type]  # duck-typed: next() only
+                preserve_counter=self.preserve_counter or counter is None,
+                validate=False,  # done in prepare(), with the settings' schemas
                 config=config,
-                at=at,
-                allow_digital_signing=allow_digital_signing,
-                dcc_eui=dcc,
+                at=self.at,
+                allow_digital_signing=self.allow_digital_signing,
+                dcc_eui=self.dcc_eui,
                 source=doc.name,
             )
-        except InvalidRequestError as exc:
-            report = error_report(doc.name, exc)
-            report.messages.extend(m for m in exc.report.errors)
-            reports.append(report)
-            continue
-        except InputError as exc:
-            click.echo(str(exc), err=True)
-            setup_failed = True
-            continue
         except DuisError as exc:
-            if exc.rule.startswith("counter."):
-                fail_setup(exc)
-            reports.append(error_report(doc.name, exc))
-            continue
-        if to_stdout:
-            sys.stdout.buffer.write(signed.xml)
-            sys.stdout.buffer.flush()
-            dest = "stdout"
-        else:
-            target = (
-                doc.path
-                if in_place
-                else (out_dir / Path(doc.name).name if out_dir else Path(str(output)))
-            )
-            assert target is not None
-            try:
-                atomic_write(target, signed.xml)
-            except DuisError as exc:
-                fail_setup(exc)
-            dest = str(target)
-        report = Report(doc.name, kind=signed.kind)
-        counter = f", RequestID {signed.request_id}" if signed.request_id else ""
-        report.add(
-            Severity.INFO,
-            "sign.signed",
-            f"signed{counter} by {signed.signer.describe()} -> {dest}",
-        )
-        reports.append(report)
-    render(reports, fmt, sys.stderr if to_stdout else sys.stdout, verbose=True)
-    if setup_failed or inputs.missing:
-        sys.exit(2)
-    sys.exit(0 if all(r.valid for r in reports) else 1)
+            return error_report(doc.name, exc)
+        return signed
+
+
+class _Assigned:
+    """A counter reserved for one file, handed to ``signing.sign`` as its store."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def next(self, originator: object) -> int:
+        return self.value
+
+
+def _reserve(store: CounterStore, wanted: Counter[EUI64]) -> dict[EUI64, Iterator[int]]:
+    """Counters for a block: one transaction per originator (a batch has few)."""
+    return {originator: iter(store.reserve(originator, n)) for originator, n in wanted.items()}
+
+
+def _run(
+    items: list[Document | Problem | Note],
+    targets: dict[int, Path] | None,
+    signer: _Signer,
+    counters: CounterStore | None,
+    sink: Sink,
+) -> None:
+    from duis.fileio import atomic_write_many
+    from duis.report import Report, Severity
+
+    index = 0
+    block: list[tuple[int, Document | Problem | Note]] = []
+    numbered: list[tuple[int, Document | Problem | Note]] = []
+    for item in items:
+        numbered.append((index if isinstance(item, Document) else -1, item))
+        if isinstance(item, Document):
+            index += 1
+    for start in range(0, len(numbered), BLOCK):
+        block = numbered[start : start + BLOCK]
+        prepared: list[tuple[int, Any, Any]] = []
+        wanted: Counter[EUI64] = Counter()
+        for i, item in block:
+            if not isinstance(item, Document):
+                prepared.append((i, item, None))
+                continue
+            result = signer.prepare(item)
+            prepared.append((i, item, result))
+            if isinstance(result, tuple) and result[1] is not None and counters is not None:
+                wanted[result[1]] += 1
+        pool = _reserve(counters, wanted) if counters is not None and wanted else {}
+        # What to say about each file, in order; said once the block's outputs are
+        # written, so "signed" means the output is on disk.
+        events: list[tuple[str, Any]] = []
+        writes: list[tuple[Path, bytes]] = []
+        interrupted = False
+        try:
+            for i, item, result in prepared:
+                if isinstance(item, Problem):
+                    events.append(("problem", (item.name, item.message)))
+                elif isinstance(item, Note):
+                    events.append(("note", (item.name, item.message)))
+                elif isinstance(result, Problem):
+                    events.append(("problem", (result.name, result.message)))
+                elif not isinstance(result, tuple):
+                    events.append(("file", result))
+                else:
+                    data, originator, config = result
+                    counter = _Assigned(next(pool[originator])) if originator in pool else None
+                    signed = signer.sign(item, data, config, counter)
+                    if isinstance(signed, Report):
+                        events.append(("file", signed))
+                        continue
+                    if targets is None:
+                        sys.stdout.buffer.write(signed.xml)
+                        sys.stdout.buffer.flush()
+                        events.append(("signed", (item, signed, "stdout", None)))
+                    else:
+                        writes.append((targets[i], signed.xml))
+                        events.append(("signed", (item, signed, str(targets[i]), targets[i])))
+        except KeyboardInterrupt:
+            # Ctrl-C: what is signed so far is still written (and said), then stop.
+            interrupted = True
+        for target, _ in writes:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        failed = atomic_write_many(writes) if writes else {}
+        for kind, value in events:
+            if kind == "problem":
+                sink.problem(*value)
+            elif kind == "note":
+                sink.note(*value)
+            elif kind == "file":
+                sink.file(value)
+            else:
+                item, signed, dest, target = value
+                if target is not None and target in failed:
+                    sink.problem(str(target), failed[target].message)
+                    continue
+                report = Report(item.name, kind=signed.kind)
+                rid = f", RequestID {signed.request_id}" if signed.request_id else ""
+                report.add(
+                    Severity.INFO,
+                    "sign.signed",
+                    f"signed{rid} by {signed.signer.describe()} -> {dest}",
+                )
+                signer.signed += 1
+                sink.file(report)
+        if interrupted:
+            raise KeyboardInterrupt

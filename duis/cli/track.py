@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._inputs import Inputs
-from duis.cli._setup import fail_setup
+from duis.cli._common import fail_setup
+from duis.cli._inputs import Document, Note, Problem, expand
 from duis.tracker import DEFAULT_TIMEOUT, ENV_VAR, RequestState, Tracker, TrackerStatus
 from duis.xml import DEFAULT_MAX_BYTES
 
@@ -61,9 +61,15 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
     """
     tracker = _open(db)
     added = duplicates = unreadable = 0
-    inputs = Inputs(paths, stdin_limit=max_bytes)
+    missing = False
     with tracker:
-        for doc in inputs:
+        for doc in expand(paths, stdin_limit=max_bytes):
+            if isinstance(doc, (Problem, Note)):
+                level = "error" if isinstance(doc, Problem) else "note"
+                click.echo(f"{doc.name}: {level}: {doc.message}", err=True)
+                missing = missing or isinstance(doc, Problem)
+                continue
+            assert isinstance(doc, Document)
             data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
             try:
                 result = tracker.add(data, source=doc.name, max_bytes=max_bytes)
@@ -85,7 +91,7 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
                 rid = f" {result.request_id}" if result.request_id else ""
                 click.echo(f"{doc.name}: {result.kind}{rid}: {what}")
     click.echo(f"{added} added, {duplicates} duplicates, {unreadable} unreadable")
-    if inputs.missing:
+    if missing:
         sys.exit(2)
     sys.exit(1 if unreadable else 0)
 

@@ -1,35 +1,54 @@
-"""``duis validate PATH...``: the verdict on files, folders or stdin."""
+"""``duis validate PATH...``: the verdict on files, folders or stdin, streamed.
+
+Each file is read once (its bytes feed the parser, the rules and, with
+``--keystore``, the signature check), judged with the settings nearest to it, and its
+findings printed as soon as every earlier file's are out.
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from duis._exceptions import ConfigError, DuisError, InputError
-from duis.catalogue import UserRole
-from duis.cli._inputs import Document, Inputs
-from duis.cli._render import FORMATS, render
-from duis.cli._setup import fail_setup, registry_from
-from duis.config import Config
-from duis.configfile import apply_options, load_config
-from duis.ids import EUI64
-from duis.model import Request
-from duis.model import parse as parse_message
-from duis.report import Message, Report, Severity
-from duis.rules import AlertSequences
-from duis.schemas import SchemaRegistry
-from duis.validate import parse_or_report, validate_tree
+from duis.cli._common import (
+    BatchOptions,
+    batch_options,
+    error_report,
+    fail_setup,
+    parse_at,
+    registry_from,
+    run_batch,
+)
+from duis.cli._inputs import Document, Note, Problem, expand
+from duis.cli._render import FORMATS
+from duis.cli._settings import Resolver
+from duis.namespaces import DS, RA, SR, clark
 from duis.xml import DEFAULT_MAX_BYTES
-from mmc import GBCS_RESPONSE, validate_gbcs_tree
+
+if TYPE_CHECKING:
+    from duis.config import Config
+    from duis.ids import EUI64
+    from duis.model import Request
+    from duis.report import Message, Report
+    from duis.rules import AlertSequences
+    from signing import Keystore
 
 __all__ = ["validate"]
 
+_SR = SR
+_RA = RA
+_SIGNATURE = clark(DS, "Signature")
+_GBCS_RESPONSE = f"{{{_RA}}}GBCSResponse"
+
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="PATH...")
 @click.option(
     "--schema-dir",
     "schema_dirs",
@@ -38,26 +57,7 @@ __all__ = ["validate"]
     help="Folder of DCC's official XSDs (repeatable; a folder of such folders works too). "
     "Default: the embedded schemas, plus $DUIS_SCHEMA_DIR.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs, github for workflow annotations.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings file (duis.toml or pyproject.toml with [tool.duis]). Default: the "
-    "nearest one found walking up from the current folder.",
-)
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in UserRole], case_sensitive=False),
-    help="The sender's User Role, for the eligibility rule.",
-)
+@click.option("--role", metavar="ROLE", help="The sender's User Role, for the eligibility rule.")
 @click.option(
     "--smets",
     type=click.Choice(["1", "2"]),
@@ -91,7 +91,6 @@ __all__ = ["validate"]
 @click.option(
     "--at", "at_text", metavar="TIME", help="With --keystore: check certificates at this time."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Also show notes (info findings).")
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
@@ -99,67 +98,103 @@ __all__ = ["validate"]
     show_default=True,
     help="Refuse documents larger than this.",
 )
-def validate(
-    paths: tuple[str, ...],
-    schema_dirs: tuple[str, ...],
-    fmt: str,
-    config_file: Path | None,
-    role: str | None,
-    smets: str | None,
-    dcc_eui: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    severity: tuple[str, ...],
-    request_file: Path | None,
-    keystore_dir: str | None,
-    at_text: str | None,
-    verbose: bool,
-    max_bytes: int,
-) -> None:
+@click.option(
+    "--only-duis",
+    is_flag=True,
+    help="Skip XML whose root is not a DUIS or MMC element (pom.xml...): noted and counted "
+    "as skipped, never as valid.",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the settings each PATH would be judged by, and exit.",
+)
+@batch_options(FORMATS, verbose_help="Also show notes (info findings).")
+def validate(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Validate DUIS requests, responses and MMC output.
 
     PATH is a file, a folder (walked for *.xml in any case) or - for stdin. Exit
     status: 0 all valid (warnings allowed), 1 something invalid, 2 usage or set-up
-    error (unreadable path, schema folder that will not load).
+    error (missing or unreadable path, folder with no XML files, settings or schema
+    folder that will not load).
     """
+    opts = BatchOptions.pop(kwargs)
+    if not paths and opts.files_from is None:
+        raise click.UsageError("give at least one PATH (or --files-from)")
+    resolver = Resolver(
+        overrides={
+            "role": kwargs["role"],
+            "smets": kwargs["smets"],
+            "dcc_eui": kwargs["dcc_eui"],
+            "select": kwargs["select"],
+            "ignore": kwargs["ignore"],
+            "severity": kwargs["severity"],
+            "schema_dirs": kwargs["schema_dirs"],
+        },
+        explicit=opts.config_file,
+        isolated=opts.isolated,
+        respect_gitignore=opts.respect_gitignore,
+    )
+    if opts.config_file is not None and not opts.config_file.is_file():
+        fail_setup(f"--config {opts.config_file}: no such settings file")
+    if kwargs["show_settings"]:
+        _show_settings(resolver, paths or (".",))
+        return
+    max_bytes: int = kwargs["max_bytes"]
     try:
-        config = apply_options(
-            load_config(Path.cwd(), explicit=config_file),
-            role=role,
-            smets=smets,
-            dcc_eui=dcc_eui,
-            select=select,
-            ignore=ignore,
-            severity=severity,
-            schema_dirs=schema_dirs,
-        )
+        # Settings for the current folder now: a wrong option is exit 2 before any file,
+        # and the schemas compile once here, before the workers fork.
+        registry_from(tuple(str(d) for d in resolver.config_for(None).schema_dirs))
     except ConfigError as exc:
         fail_setup(exc)
-    registry = registry_from(tuple(str(d) for d in config.schema_dirs))
-    request = _load_request(request_file, max_bytes) if request_file is not None else None
+    request = _load_request(kwargs["request_file"], max_bytes) if kwargs["request_file"] else None
     checker = None
-    if keystore_dir is not None:
-        from duis.cli.verify import parse_at
+    if kwargs["keystore_dir"] is not None:
+        checker = _SignatureCheck(kwargs["keystore_dir"], parse_at(kwargs["at_text"]))
+    work = _Validator(resolver, max_bytes, request, checker, kwargs["only_duis"])
+    items = expand(
+        opts.paths(paths),
+        stdin_limit=max_bytes,
+        excluded=resolver.excluder,
+        force_exclude=opts.force_exclude,
+    )
+    sys.exit(run_batch(items, work, opts, "validate"))
 
-        checker = _SignatureCheck(keystore_dir, parse_at(at_text), config)
-    reports: list[Report] = []
-    setup_failed = False
-    sequences = AlertSequences()  # throttling sequence ids, across this run's files
-    inputs = Inputs(paths, stdin_limit=max_bytes)
-    for doc in inputs:
+
+def _show_settings(resolver: Resolver, paths: tuple[str, ...]) -> None:
+    for raw in paths:
+        path = Path(raw)
+        target = path / "_" if path.is_dir() else path
         try:
-            reports.append(_one(doc, registry, config, max_bytes, request, checker, sequences))
-        except DuisError as exc:
-            click.echo(f"{exc}", err=True)
-            setup_failed = True
-    render(reports, fmt, sys.stdout, verbose=verbose)
-    if setup_failed or inputs.missing:
-        sys.exit(2)
-    sys.exit(0 if all(r.valid for r in reports) else 1)
+            config = resolver.config_for(target)
+            selection = resolver.selection(raw)
+        except ConfigError as exc:
+            fail_setup(exc)
+        source = resolver.settings_file(target.parent)
+        click.echo(f"Settings for {raw}: {source if source else '(defaults: no settings file)'}")
+        values = {
+            "schema-dirs": [str(d) for d in config.schema_dirs] or "(embedded)",
+            "role": config.role.value if config.role else None,
+            "dcc-eui": str(config.dcc_eui) if config.dcc_eui else None,
+            "smets": config.smets,
+            "install-code-lengths": dict(config.install_code_lengths),
+            "select": list(config.select) if config.select is not None else "(all)",
+            "ignore": list(config.ignore),
+            "severity": {k: v.value for k, v in config.severity.items()},
+            "originators": {str(k): [r.value for r in v] for k, v in config.originators.items()},
+            "exclude": list(selection.exclude),
+            "extend-exclude": list(selection.extend_exclude),
+            "respect-gitignore": selection.respect_gitignore,
+        }
+        for key, value in values.items():
+            click.echo(f"  {key:<22} = {value}")
 
 
 def _load_request(path: Path, max_bytes: int) -> Request:
     """The --request document, or exit 2: without it no response can be matched."""
+    from duis.model import Request
+    from duis.model import parse as parse_message
+
     try:
         message = parse_message(path, max_bytes=max_bytes)
     except DuisError as exc:
@@ -169,68 +204,100 @@ def _load_request(path: Path, max_bytes: int) -> Request:
     return message
 
 
-def _one(
-    doc: Document,
-    registry: SchemaRegistry,
-    config: Config,
-    max_bytes: int,
-    request: Request | None,
-    checker: _SignatureCheck | None,
-    sequences: AlertSequences | None = None,
-) -> Report:
-    data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
-    tree, name = parse_or_report(data, source=doc.name, max_bytes=max_bytes)
-    if isinstance(tree, Report):
-        report = tree
-    elif tree.getroot().tag == GBCS_RESPONSE:
-        # MMC output: the schema, then whether its ...Rsp element is the one the SRV
-        # (from --request, else the output's own header) produces.
-        report = validate_gbcs_tree(
-            tree,
-            srv=request.srv if request is not None else None,
-            schemas=registry,
-            config=config,
-            source=name,
-        )
-    else:
+@dataclass
+class _Validator:
+    """The work for one file; runs in a worker, returns only what is printed."""
+
+    resolver: Resolver
+    max_bytes: int
+    request: Request | None
+    checker: _SignatureCheck | None
+    only_duis: bool
+    #: Throttled-alert sequence ids seen so far, per process: the cross-file check is
+    #: complete only when one process sees every file (--jobs 1), see docs/cli.md.
+    sequences: AlertSequences = field(default_factory=lambda: _sequences())
+
+    def __call__(self, doc: Document) -> Report | Problem | Note:
+        from duis._validate import parse_or_report, validate_tree
+        from duis.report import Report
+        from duis.xml import read_input
+
+        try:
+            config = self.resolver.config_for(doc.path)
+        except ConfigError as exc:
+            return Problem(doc.name, str(exc))
+        registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+        if doc.data is not None:
+            data = doc.data
+        else:
+            assert doc.path is not None
+            try:
+                # Read once: the parser, the rules and the signature check see these bytes.
+                data, _ = read_input(doc.path, source=doc.name, max_bytes=self.max_bytes)
+            except InputError as exc:
+                return Problem(doc.name, exc.message)
+            except DuisError as exc:  # too large: a finding about the file
+                return error_report(doc.name, exc)
+        tree, name = parse_or_report(data, source=doc.name, max_bytes=self.max_bytes)
+        if isinstance(tree, Report):
+            return tree  # not well-formed or unsafe: the xml.* finding
+        root = tree.getroot()
+        namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+        if self.only_duis and namespace not in (_SR, _RA):
+            return Note(doc.name, f"root <{root.tag}> is not DUIS or MMC; skipped (--only-duis)")
+        if root.tag == _GBCS_RESPONSE:
+            from mmc import validate_gbcs_tree  # only MMC output pays for loading mmc
+
+            # MMC output: the schema, then whether its ...Rsp element is the one the SRV
+            # (from --request, else the output's own header) produces.
+            return validate_gbcs_tree(
+                tree,
+                srv=self.request.srv if self.request is not None else None,
+                schemas=registry,
+                config=config,
+                source=name,
+            )
         signer: EUI64 | None = None
         findings: list[Message] = []
-        if checker is not None and tree.getroot().find(_SIGNATURE) is not None:
-            signer, findings = checker.check(data, name)
+        if self.checker is not None and root.find(_SIGNATURE) is not None:
+            try:
+                signer, findings = self.checker.check(data, name, config)
+            except InputError as exc:
+                return Problem(doc.name, exc.message)
         report = validate_tree(
             tree,
             schemas=registry,
             config=config,
             source=name,
-            request=request,
+            request=self.request,
             signer=signer,
-            sequences=sequences,
+            sequences=self.sequences,
         )
         for message in findings:
             graded = config.grade(message)
             if graded is not None:
                 report.messages.append(graded)
-    if doc.data is not None and not doc.data:
-        report.add(Severity.ERROR, "xml.malformed", "standard input was empty")
-    return report
+        return report
 
 
-_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+def _sequences() -> AlertSequences:
+    from duis.rules import AlertSequences
+
+    return AlertSequences()
 
 
 class _SignatureCheck:
     """``--keystore``: verify a signed message, so its signer is known, not assumed."""
 
-    def __init__(self, folder: str, at: datetime | None, config: Config) -> None:
-        # Imported here: plain validation never pays for loading the signing code.
-        from duis.cli.verify import load_keystore
+    def __init__(self, folder: str, at: datetime | None) -> None:
+        from duis.cli._common import load_keystore
 
-        self.keystore = load_keystore(folder)
+        self.keystore: Keystore = load_keystore(folder)
         self.at = at
-        self.config = config
 
-    def check(self, data: bytes | Path, name: str) -> tuple[EUI64 | None, list[Message]]:
+    def check(self, data: bytes, name: str, config: Config) -> tuple[EUI64 | None, list[Message]]:
         """The verified signer's EUI-64, or None and the finding that says why not."""
+        from duis.report import Message, Severity
         from signing import verify as verify_message
 
         try:
@@ -239,7 +306,7 @@ class _SignatureCheck:
                 self.keystore,
                 at=self.at,
                 require_signature=False,
-                dcc_eui=self.config.dcc_eui,
+                dcc_eui=config.dcc_eui,
                 source=name,
             )
         except InputError:

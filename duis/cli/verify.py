@@ -1,82 +1,49 @@
 """``duis verify FILE...``: the signature verdict on each message, as a report line.
 
 A bad signature is a finding about that file (exit 1); a keystore or counter store
-that cannot be used stops the run before any file is judged (exit 2).
+that cannot be used stops the run before any file is judged (exit 2). The DCC's EUI
+comes from ``--dcc-eui``, else the settings nearest to each file.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from duis._exceptions import DuisError, InputError
-from duis.cli._inputs import Document, Inputs
-from duis.cli._render import FORMATS, render
-from duis.cli._setup import fail_setup
-from duis.ids import EUI64, RequestID
-from duis.report import Kind, Report, Severity
+from duis._exceptions import ConfigError, DuisError, InputError
+from duis.cli._common import (
+    BatchOptions,
+    batch_options,
+    error_report,
+    fail_setup,
+    load_keystore,
+    parse_at,
+    parse_eui,
+    run_batch,
+)
+from duis.cli._inputs import Document, Note, Problem, expand
+from duis.cli._render import FORMATS
+from duis.cli._settings import Resolver
+from duis.namespaces import SR, clark
 from duis.xml import DEFAULT_MAX_BYTES
-from signing import (
-    DEFAULT_RESPONSE_ROLES,
-    CounterReplayError,
-    CounterStore,
-    Keystore,
-    OrgCertificate,
-    RemotePartyRole,
-    SignatureMissingError,
-    VerifiedMessage,
-    load_certificates,
-)
-from signing import (
-    verify as verify_message,
-)
 
-__all__ = ["error_report", "load_keystore", "parse_at", "parse_eui", "verify"]
+if TYPE_CHECKING:
+    from duis.ids import EUI64
+    from duis.report import Report
+    from signing import CounterStore, Keystore, OrgCertificate, RemotePartyRole, VerifiedMessage
 
-
-def parse_at(text: str | None) -> datetime | None:
-    """ISO 8601 time for ``--at`` (``Z`` or an offset; no zone means UTC)."""
-    if text is None:
-        return None
-    t = text.strip()
-    if t.endswith(("Z", "z")):
-        t = t[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(t)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not an ISO 8601 time (e.g. 2025-10-01T00:00:00Z)", param_hint="--at"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def parse_eui(text: str | None, option: str = "--dcc-eui") -> EUI64 | None:
-    if text is None:
-        return None
-    try:
-        return EUI64.parse(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
-
-
-def load_keystore(folder: str) -> Keystore:
-    try:
-        return Keystore.from_dir(folder)
-    except DuisError as exc:
-        fail_setup(exc)
-
-
-def error_report(name: str, exc: DuisError, kind: Kind = Kind.OTHER) -> Report:
-    report = Report(name, kind=kind)
-    report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
-    return report
+__all__ = ["verify"]
 
 
 def _roles(values: Iterable[str]) -> frozenset[RemotePartyRole]:
+    from signing import RemotePartyRole
+
     out: set[RemotePartyRole] = set()
     for v in values:
         try:
@@ -88,7 +55,7 @@ def _roles(values: Iterable[str]) -> frozenset[RemotePartyRole]:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="FILE...")
+@click.argument("paths", nargs=-1, metavar="FILE...")
 @click.option(
     "--keystore",
     "keystore_dir",
@@ -98,7 +65,11 @@ def _roles(values: Iterable[str]) -> frozenset[RemotePartyRole]:
 )
 @click.option("--at", "at_text", metavar="TIME", help="Check certificate validity at this time.")
 @click.option("--require-signature", is_flag=True, help="Treat an unsigned response as a failure.")
-@click.option("--dcc-eui", metavar="EUI", help="The DCC's EUI-64 (default: DCC test EUI).")
+@click.option(
+    "--dcc-eui",
+    metavar="EUI",
+    help="The DCC's EUI-64 (default: [tool.duis] dcc-eui, else the DCC test EUI).",
+)
 @click.option(
     "--response-role",
     "response_roles",
@@ -127,129 +98,152 @@ def _roles(values: Iterable[str]) -> frozenset[RemotePartyRole]:
 @click.option(
     "--check-replay",
     is_flag=True,
-    help="Record each verified message's counter; flag any not above the last seen.",
+    help="Record each verified message's counter; flag any not above the last seen "
+    "(runs the files one at a time, in order).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("-v", "--verbose", is_flag=True, help="Also show notes (who signed each file).")
-def verify(
-    paths: tuple[str, ...],
-    keystore_dir: str,
-    at_text: str | None,
-    require_signature: bool,
-    dcc_eui: str | None,
-    response_roles: tuple[str, ...],
-    allow_digital_signing: bool,
-    trust_files: tuple[str, ...],
-    counter_db: str | None,
-    check_replay: bool,
-    fmt: str,
-    verbose: bool,
-) -> None:
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Refuse documents larger than this.",
+)
+@batch_options(FORMATS, verbose_help="Also show notes (who signed each file).")
+def verify(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Verify the xmlSign signature of DUIS messages.
 
     FILE is a file, a folder (walked for *.xml) or - for stdin. Exit status: 0 every
     signature valid (an unsigned response is a warning unless --require-signature),
     1 a signature missing or bad, 2 usage or set-up error.
     """
-    at = parse_at(at_text)
-    dcc = parse_eui(dcc_eui)
-    roles = _roles(response_roles) if response_roles else DEFAULT_RESPONSE_ROLES
-    keystore = load_keystore(keystore_dir)
+    from signing import DEFAULT_RESPONSE_ROLES, load_certificates, open_counter_store
+
+    opts = BatchOptions.pop(kwargs)
+    if not paths and opts.files_from is None:
+        raise click.UsageError("give at least one FILE (or --files-from)")
+    at = parse_at(kwargs["at_text"])
+    dcc = parse_eui(kwargs["dcc_eui"])
+    roles = _roles(kwargs["response_roles"]) if kwargs["response_roles"] else DEFAULT_RESPONSE_ROLES
+    keystore = load_keystore(kwargs["keystore_dir"])
     trust: list[OrgCertificate] | None = None
-    if trust_files:
+    if kwargs["trust_files"]:
         try:
-            trust = [c for f in trust_files for c in load_certificates(f)]
+            trust = [c for f in kwargs["trust_files"] for c in load_certificates(f)]
         except DuisError as exc:
             fail_setup(exc)
     store: CounterStore | None = None
-    if check_replay:
+    if kwargs["check_replay"]:
         try:
-            store = CounterStore(counter_db)
+            store = open_counter_store(kwargs["counter_db"])
         except DuisError as exc:
             fail_setup(exc)
-    reports: list[Report] = []
-    setup_failed = False
-    inputs = Inputs(paths, stdin_limit=DEFAULT_MAX_BYTES)
-    for doc in inputs:
+        # Replay verdicts depend on the order counters are recorded in.
+        opts = BatchOptions(**{**opts.__dict__, "jobs": 1})
+    resolver = Resolver(
+        explicit=opts.config_file,
+        isolated=opts.isolated,
+        respect_gitignore=opts.respect_gitignore,
+    )
+    try:
+        resolver.config_for(None)
+    except ConfigError as exc:
+        fail_setup(exc)
+    work = _Verifier(
+        keystore,
+        resolver,
+        kwargs["max_bytes"],
+        at=at,
+        require_signature=kwargs["require_signature"],
+        dcc_eui=dcc,
+        allow_digital_signing=kwargs["allow_digital_signing"],
+        response_roles=roles,
+        trust=trust,
+        store=store,
+    )
+    items = expand(
+        opts.paths(paths),
+        stdin_limit=kwargs["max_bytes"],
+        excluded=resolver.excluder,
+        force_exclude=opts.force_exclude,
+    )
+    sys.exit(run_batch(items, work, opts, "verify"))
+
+
+@dataclass
+class _Verifier:
+    """The work for one file; runs in a worker, returns only what is printed."""
+
+    keystore: Keystore
+    resolver: Resolver
+    max_bytes: int
+    at: datetime | None
+    require_signature: bool
+    dcc_eui: EUI64 | None
+    allow_digital_signing: bool
+    response_roles: frozenset[RemotePartyRole]
+    trust: list[OrgCertificate] | None
+    store: CounterStore | None
+
+    def __call__(self, doc: Document) -> Report | Problem | Note:
+        from duis.report import Report, Severity
+        from signing import SignatureMissingError
+        from signing import verify as verify_message
+
         try:
-            reports.append(
-                _one(
-                    doc,
-                    keystore,
-                    at=at,
-                    require_signature=require_signature,
-                    dcc_eui=dcc,
-                    allow_digital_signing=allow_digital_signing,
-                    response_roles=roles,
-                    trust=trust,
-                    store=store,
-                )
+            config = self.resolver.config_for(doc.path)
+        except ConfigError as exc:
+            return Problem(doc.name, str(exc))
+        data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
+        try:
+            result = verify_message(
+                data,
+                self.keystore,
+                at=self.at,
+                require_signature=False,
+                dcc_eui=self.dcc_eui if self.dcc_eui is not None else config.dcc_eui,
+                allow_digital_signing=self.allow_digital_signing,
+                response_roles=self.response_roles,
+                trust=self.trust,
+                source=doc.name,
             )
         except InputError as exc:
-            click.echo(str(exc), err=True)
-            setup_failed = True
-        except DuisError as exc:  # counter store failing mid-run
-            fail_setup(exc)
-    render(reports, fmt, sys.stdout, verbose=verbose)
-    if setup_failed or inputs.missing:
-        sys.exit(2)
-    sys.exit(0 if all(r.valid for r in reports) else 1)
-
-
-def _one(
-    doc: Document,
-    keystore: Keystore,
-    *,
-    at: datetime | None,
-    require_signature: bool,
-    dcc_eui: EUI64 | None,
-    allow_digital_signing: bool,
-    response_roles: frozenset[RemotePartyRole],
-    trust: list[OrgCertificate] | None,
-    store: CounterStore | None,
-) -> Report:
-    data: bytes | Path = doc.data if doc.data is not None else Path(doc.name)
-    try:
-        result = verify_message(
-            data,
-            keystore,
-            at=at,
-            require_signature=False,
-            dcc_eui=dcc_eui,
-            allow_digital_signing=allow_digital_signing,
-            response_roles=response_roles,
-            trust=trust,
-            source=doc.name,
-        )
-    except InputError:
-        raise
-    except DuisError as exc:
-        return error_report(doc.name, exc)
-    report = Report(doc.name, kind=result.kind)
-    if not result.signed:
-        unsigned = SignatureMissingError(
-            "response is not signed; a signature is required (--require-signature)"
-        )
-        if require_signature:
-            report.add(Severity.ERROR, unsigned.rule, unsigned.message)
-        else:
-            report.add(
-                Severity.WARNING,
-                unsigned.rule,
-                "response is not signed (acknowledgements and some errors are sent "
-                "unsigned); its content is not authenticated",
+            return Problem(doc.name, exc.message)
+        except DuisError as exc:
+            return error_report(doc.name, exc)
+        report = Report(doc.name, kind=result.kind)
+        if not result.signed:
+            unsigned = SignatureMissingError(
+                "response is not signed; a signature is required (--require-signature)"
             )
-    else:
-        assert result.signer is not None
-        report.add(Severity.INFO, "signature.valid", f"signed by {result.signer.describe()}")
-        for warning in result.warnings:
-            report.add(Severity.WARNING, "certificate.role-decimal", warning)
-    if store is not None:
-        _replay(result, store, report)
-    return report
+            if self.require_signature:
+                report.add(Severity.ERROR, unsigned.rule, unsigned.message)
+            else:
+                report.add(
+                    Severity.WARNING,
+                    unsigned.rule,
+                    "response is not signed (acknowledgements and some errors are sent "
+                    "unsigned); its content is not authenticated",
+                )
+        else:
+            assert result.signer is not None
+            report.add(Severity.INFO, "signature.valid", f"signed by {result.signer.describe()}")
+            for warning in result.warnings:
+                report.add(Severity.WARNING, "certificate.role-decimal", warning)
+        if self.store is not None:
+            # Only a verified counter is recorded: an unsigned copy must not make
+            # the genuine signed message look like its replay.
+            try:
+                _replay(result, self.store, report)
+            except DuisError as exc:  # the counter store failing mid-run
+                return Problem(doc.name, str(exc))
+        return report
 
 
 def _replay(result: VerifiedMessage, store: CounterStore, report: Report) -> None:
+    from duis.ids import RequestID
+    from duis.report import Kind, Severity
+    from signing import CounterReplayError
+
     if not result.signed:  # an unsigned counter is nobody's word: never recorded
         report.add(
             Severity.INFO,
@@ -259,12 +253,8 @@ def _replay(result: VerifiedMessage, store: CounterStore, report: Report) -> Non
         return
     rid: RequestID | None = result.request_id
     if result.kind is Kind.RESPONSE:
-        el = result.root.find("{http://www.dccinterface.co.uk/ServiceUserGateway}Header")
-        rid_el = (
-            None
-            if el is None
-            else el.find("{http://www.dccinterface.co.uk/ServiceUserGateway}ResponseID")
-        )
+        el = result.root.find(clark(SR, "Header"))
+        rid_el = None if el is None else el.find(clark(SR, "ResponseID"))
         try:
             rid = RequestID.parse(rid_el.text or "") if rid_el is not None else None
         except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree
 
 from duis._exceptions import ModelError
-from duis.model._common import SR
+from duis.kinds import DocumentKind, document_kind
 from duis.model.request import Request
 from duis.model.response import Response
 from duis.xml import DEFAULT_MAX_BYTES, XInput
@@ -16,9 +16,10 @@ __all__ = ["Request", "Response", "from_tree", "parse"]
 
 def from_tree(root: etree._Element, source: str = "<message>") -> Request | Response:
     """The model of an already parsed message."""
-    if root.tag == f"{{{SR}}}Request":
+    kind = document_kind(root)
+    if kind is DocumentKind.REQUEST:
         return Request.from_tree(root, source)
-    if root.tag == f"{{{SR}}}Response":
+    if kind is DocumentKind.RESPONSE:
         return Response.from_tree(root, source)
     raise ModelError(
         f"root element is {root.tag!r}: not a DUIS sr:Request or sr:Response", source=source

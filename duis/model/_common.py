@@ -6,13 +6,10 @@ from lxml import etree
 
 from duis._exceptions import ModelError
 from duis.ids import RequestID
-from duis.xml import sourceline
+from duis.namespaces import DS, RA, SR
+from duis.xml import element_value, sourceline
 
 __all__ = ["DS", "RA", "SR", "child", "envelope", "local", "request_id", "text_of"]
-
-SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
-RA = "http://www.dccinterface.co.uk/ResponseAndAlert"
-DS = "http://www.w3.org/2000/09/xmldsig#"
 
 
 def local(el: etree._Element) -> str:
@@ -36,7 +33,8 @@ def child(
 
 
 def text_of(el: etree._Element) -> str:
-    return (el.text or "").strip()
+    """The element's value as the XSD reads it (comments and PIs do not cut it)."""
+    return element_value(el)
 
 
 def request_id(el: etree._Element, source: str) -> RequestID:

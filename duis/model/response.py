@@ -22,9 +22,9 @@ from functools import cached_property
 from lxml import etree
 
 from duis._exceptions import ModelError
-from duis.ids import EUI64, RequestID
+from duis.ids import EUI64, RequestID, parse_decimal
 from duis.model._common import DS, SR, child, envelope, local, request_id, text_of
-from duis.xml import sourceline
+from duis.xml import element_text, sourceline
 
 __all__ = [
     "BodyKind",
@@ -125,12 +125,21 @@ def _opt_text(parent: etree._Element, name: str) -> str | None:
     return None if found is None else text_of(found)
 
 
+#: xs:unsignedLong's top: the widest unsigned integer DUIS uses.
+_UINT_MAX = 2**64 - 1
+
+
+def _has_element_children(el: etree._Element) -> bool:
+    # len(el) counts comments and PIs too; a leaf with a comment is still a leaf.
+    return any(isinstance(c.tag, str) for c in el)
+
+
 def _opt_uint(parent: etree._Element, name: str, source: str) -> int | None:
     found = parent.find(_sr(name))
     if found is None:
         return None
     try:
-        return int(text_of(found))
+        return parse_decimal(text_of(found), max_value=_UINT_MAX)
     except ValueError:
         raise ModelError(
             f"<{name}> is {text_of(found)!r}, not an unsigned integer",
@@ -258,12 +267,12 @@ def _inventory(el: etree._Element, source: str) -> tuple[InventoryDevice, ...]:
         fields = tuple(
             (local(c), text_of(c))
             for c in dev
-            if isinstance(c.tag, str) and len(c) == 0 and c.text is not None
+            if isinstance(c.tag, str) and not _has_element_children(c) and element_text(c)
         )
         nested = tuple(
             (f"{local(c)}/{local(g)}", text_of(g))
             for c in dev
-            if isinstance(c.tag, str) and len(c)
+            if isinstance(c.tag, str) and _has_element_children(c)
             for g in c
             if isinstance(g.tag, str)
         )

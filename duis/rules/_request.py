@@ -18,13 +18,14 @@ from lxml import etree
 from duis import catalogue
 from duis.catalogue import SRV, UserRole
 from duis.config import Config
-from duis.ids import EUI64
+from duis.ids import EUI64, parse_decimal
+from duis.namespaces import SR
 from duis.report import Report
-from duis.xml import sourceline
+from duis.xml import element_value, sourceline
 
 __all__ = ["check_request"]
 
-_NS = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
+_NS = "{" + SR + "}"
 _HEADER = _NS + "Header"
 _BODY = _NS + "Body"
 _REQUEST_ID = _NS + "RequestID"
@@ -90,10 +91,8 @@ def check_request(root: etree._Element, report: Report, config: Config) -> None:
 
 
 def _text(el: etree._Element | None) -> str:
-    if el is None:
-        return ""
-    text = el.text
-    return text.strip() if isinstance(text, str) else ""
+    # Read as the XSD reads it: "8.1<!---->1" is SRV 8.11, not "8.1".
+    return "" if el is None else element_value(el)
 
 
 def _first_element(parent: etree._Element) -> etree._Element | None:
@@ -174,16 +173,17 @@ def _check(root: etree._Element, report: Report, config: Config) -> None:
         rid_el, cv_el, sr_el, srv_el = _children(header, _REQUEST_ID, _CV, _SR, _SRV)
 
     facts = _facts if _facts is not None else _get_facts()
-    # Texts inline: this runs once per message and every call costs.
-    text = srv_el.text if srv_el is not None else None
-    entry = facts.by_srv.get(text.strip() if isinstance(text, str) else "")
-    text = cv_el.text if cv_el is not None else None
-    cv_text = text.strip() if isinstance(text, str) else ""
-    cv = int(cv_text) if cv_text.isdigit() and len(cv_text) < 4 else None
+    # Every value is read as the XSD reads it (element_value: comments and PIs inside
+    # the text do not cut it), so the rules judge the SRV the schema and the DCC see.
+    entry = facts.by_srv.get(_text(srv_el))
+    cv_text = _text(cv_el)
+    try:
+        cv: int | None = parse_decimal(cv_text, max_value=999)
+    except ValueError:
+        cv = None
     originator: str | None
     target: str | None
-    text = rid_el.text if rid_el is not None else None
-    parts = text.strip().upper().split(":") if isinstance(text, str) else []
+    parts = _text(rid_el).upper().split(":") if rid_el is not None else []
     if len(parts) == 3 and len(parts[0]) == 23 and len(parts[1]) == 23:
         originator, target = parts[0], parts[1]
     else:

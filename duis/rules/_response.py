@@ -28,6 +28,7 @@ from lxml import etree
 from duis import catalogue
 from duis.alerts import alert_device, summarize, unsigned_value
 from duis.config import Config
+from duis.namespaces import RA, SR
 from duis.report import Report
 from duis.xml import sourceline
 
@@ -40,8 +41,8 @@ __all__ = [
     "device_alert_elements",
 ]
 
-_SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
-_RA = "{http://www.dccinterface.co.uk/ResponseAndAlert}"
+_SR = "{" + SR + "}"
+_RA = "{" + RA + "}"
 _HEADER = _SR + "Header"
 _BODY = _SR + "Body"
 _RESPONSE_ID = _SR + "ResponseID"

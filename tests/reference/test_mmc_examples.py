@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from duis import validate
 from duis.report import Report
 from duis.schemas import SchemaRegistry
-from duis.validate import validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "mmc"
 VALID = sorted(EXAMPLES.glob("*.xml")) + sorted((EXAMPLES / "wrong-element").glob("*.xml"))

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from duis import catalogue
+from duis import catalogue, validate
 from duis.catalogue import UserRole
 from duis.config import Config
 from duis.ids import EUI64
 from duis.schemas import SchemaRegistry
-from duis.validate import validate
 
 RULE_FAMILIES = ("srv.", "cv.", "request-id.", "eligibility.", "install-code.", "future-dated.")
 DCC = EUI64.parse("90-B3-D5-1F-30-00-00-02")

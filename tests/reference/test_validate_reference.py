@@ -13,11 +13,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from duis import DuisError
+from duis import DuisError, validate
 from duis.cli import cli
 from duis.rules import all_rules
 from duis.schemas import SchemaRegistry
-from duis.validate import validate
 from duis.xml import parse
 
 #: signed/ files the reference README calls XSD-invalid against official 5.4.

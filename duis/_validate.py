@@ -18,24 +18,22 @@ from duis._exceptions import ModelError, XMLError
 from duis.config import Config
 from duis.correlate import correlate
 from duis.ids import EUI64
-from duis.model._common import RA, SR
+from duis.kinds import DocumentKind, document_kind
 from duis.model.request import Request
 from duis.model.response import Response
+from duis.namespaces import PREFIXES, RA, SR
 from duis.report import Kind, Report
 from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
 from duis.schemas import RegistryLike, SchemaBundle, as_registry
 from duis.versions import KNOWN_VERSIONS, is_known
-from duis.xml import DEFAULT_MAX_BYTES, XInput, parse, read_input, sourceline
+from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse, read_input, sourceline
 
 __all__ = ["parse_or_report", "validate", "validate_tree"]
 
-_REQUEST = f"{{{SR}}}Request"
-_RESPONSE = f"{{{SR}}}Response"
 _HEADER = f"{{{SR}}}Header"
 _BODY = f"{{{SR}}}Body"
 _SRV = f"{{{SR}}}ServiceReferenceVariant"
 _RESPONSE_MESSAGE = f"{{{SR}}}ResponseMessage"
-_GBCS_RESPONSE = f"{{{RA}}}GBCSResponse"
 _DEFAULT_CONFIG = Config()
 
 
@@ -111,16 +109,13 @@ def validate_tree(
     registry = as_registry(schemas) if schemas is not None else cfg.registry()
     root = tree.getroot()
     report = Report(source)
-    tag = root.tag
-    if tag == _REQUEST:
-        report.kind = Kind.REQUEST
-    elif tag == _RESPONSE:
-        report.kind = Kind.RESPONSE
+    kind = document_kind(root)
+    report.kind = kind.report_kind
     version = root.get("schemaVersion")
     report.schema_version = version
     if report.kind is not Kind.OTHER:
         report.srv = _srv_of(root, report.kind)
-    elif tag != _GBCS_RESPONSE:
+    elif kind is not DocumentKind.MMC:
         report.emit(
             "kind.unknown",
             f"root element {_prefixed(root)!r} is not a DUIS Request, Response or MMC GBCSResponse",
@@ -195,9 +190,9 @@ def _srv_of(root: etree._Element, kind: Kind) -> str | None:
         body = _child(root, _BODY)
         parent = _child(body, _RESPONSE_MESSAGE) if body is not None else None
     found = _child(parent, _SRV) if parent is not None else None
-    if found is None or found.text is None:
+    if found is None:
         return None
-    return found.text.strip() or None
+    return element_value(found) or None
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:
@@ -252,4 +247,4 @@ def _note_unchecked(root: etree._Element, report: Report, bundle: SchemaBundle) 
         stack.extend(reversed(children))
 
 
-_PREFIX = {SR: "sr", RA: "ra"}
+_PREFIX = {SR: PREFIXES[SR], RA: PREFIXES[RA]}

@@ -1,0 +1,284 @@
+"""The CLI as a CI gate and a batch tool: parallel, flat in memory, fast to start.
+
+Run: ``python benchmarks/bench_cli.py [--sizes 10000,100000]`` from the repository root
+(needs ``../shared/reference`` or ``$DUIS_REFERENCE_DIR``, ``xmllint`` from
+libxml2-utils and signxml from the ``test`` extra). In one run on one machine:
+
+* ``duis validate`` of 10k and 100k files (copies of DCC's reference request
+  templates) with ``--jobs 2`` against ``--jobs 1`` (goal: at most 0.55x) and against
+  ``xmllint --schema`` with the same official 5.4 schema (goal: at most 1.0x at 10k);
+  peak RSS of the largest duis process (goal: under 60 MB, flat from 10k to 100k).
+* cold ``duis validate`` of the 306 reference requests, one fresh process, against
+  one fresh ``xmllint`` (goal: under 2x).
+* ``duis sign`` of the signable reference templates (originator with a ZAZ1 xmlSign
+  key), counters from a fresh store and outputs durable, against a one-process signxml
+  loop that signs and writes the same files (goal: at most 0.7x).
+* ``duis --help`` (goal: under 60 ms, median of 15 runs).
+
+Prints each time and ratio; exits 1 if a goal is missed, 2 if something cannot run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = Path(os.environ.get("DUIS_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+SCHEMA_DIR = REFERENCE / "dcc-schemas" / "5.4"
+SCHEMA = SCHEMA_DIR / "DUIS Schema V5.4.xsd"
+TEMPLATES = REFERENCE / "requests" / "rtds-templates"
+TESTDATA = REFERENCE / "requests" / "rtds-testdata"
+ZAZ1 = REFERENCE / "certs" / "zaz1"
+DUIS = [sys.executable, "-m", "duis"]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+
+missed: list[str] = []
+
+
+def timed(cmd: list[str], **kwargs: object) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB, largest process of the tree)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+        **kwargs,  # type: ignore[call-overload]
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, os.waitstatus_to_exitcode(status), usage.ru_maxrss
+
+
+def goal(name: str, value: float, limit: float, unit: str = "x") -> None:
+    ok = value <= limit
+    print(f"  {name:<52} {value:8.3f}{unit}  (goal <= {limit}{unit}) {'ok' if ok else 'MISSED'}")
+    if not ok:
+        missed.append(name)
+
+
+def corpus(folder: Path, n: int) -> Path:
+    """``n`` request files cycled from the reference templates, 1,000 to a folder."""
+    sources = sorted(TEMPLATES.glob("*.XML"))
+    data = [p.read_bytes() for p in sources]
+    out = folder / f"corpus-{n}"
+    for i in range(n):
+        sub = out / f"d{i // 1000:03}"
+        if i % 1000 == 0:
+            sub.mkdir(parents=True)
+        (sub / f"r{i:06}.xml").write_bytes(data[i % len(data)])
+    return out
+
+
+_LINT_SCHEMA: Path | None = None
+
+
+def lint_schema(tmp: Path) -> Path:
+    """The same 5.4 XSDs under names without spaces: xmllint cannot import a file whose
+    name has one (it escapes it as %20). Only the file names change, not the schema."""
+    global _LINT_SCHEMA
+    folder = tmp / "xsd"
+    folder.mkdir()
+    for src in SCHEMA_DIR.glob("*.xsd"):
+        text = src.read_text(encoding="utf-8")
+        text = text.replace('schemaLocation="MMC Schema V5.4.xsd"', 'schemaLocation="mmc.xsd"')
+        name = {"DUIS Schema V5.4.xsd": "duis.xsd", "MMC Schema V5.4.xsd": "mmc.xsd"}
+        (folder / name.get(src.name, src.name)).write_text(text, encoding="utf-8")
+    _LINT_SCHEMA = folder / "duis.xsd"
+    return _LINT_SCHEMA
+
+
+def xmllint(files_from: Path) -> list[str]:
+    """xmllint over the listed files, in as few processes as the command line allows."""
+    return [
+        "sh",
+        "-c",
+        f'xargs -d "\\n" xmllint --noout --schema "{_LINT_SCHEMA}" < "{files_from}"',
+    ]
+
+
+def bench_validate(tmp: Path, sizes: list[int]) -> None:
+    print("validate (official 5.4 schema, output to /dev/null)")
+    rss: dict[int, int] = {}
+    for n in sizes:
+        folder = corpus(tmp, n)
+        listing = tmp / f"list-{n}.txt"
+        listing.write_text("".join(f"{p}\n" for p in sorted(folder.rglob("*.xml"))))
+        base = [*DUIS, "validate", "-q", "--isolated", "--schema-dir", str(SCHEMA_DIR)]
+        one, code1, rss1 = timed([*base, "--jobs", "1", str(folder)])
+        two, code2, rss2 = timed([*base, "--jobs", "2", str(folder)])
+        lint, _, _ = timed(xmllint(listing))
+        if code1 == 2 or code2 == 2:
+            print(f"  duis validate failed to run at {n} files", file=sys.stderr)
+            sys.exit(2)
+        rss[n] = max(rss1, rss2)
+        print(
+            f"  {n} files: --jobs 1 {one:.2f}s, --jobs 2 {two:.2f}s, xmllint {lint:.2f}s; "
+            f"peak RSS {rss1 / 1024:.1f} / {rss2 / 1024:.1f} MB"
+        )
+        goal(f"{n} files: --jobs 2 / --jobs 1", two / one, 0.55)
+        if n <= 10_000:
+            goal(f"{n} files: --jobs 2 / xmllint", two / lint, 1.0)
+        goal(f"{n} files: peak RSS", rss[n] / 1024, 60.0, " MB")
+        shutil.rmtree(folder)
+    if len(rss) > 1:
+        small, large = min(rss), max(rss)
+        goal(f"peak RSS {large} / {small} files (flat)", rss[large] / rss[small], 1.15)
+
+
+def bench_cold(tmp: Path) -> None:
+    print("cold validate of the 306 reference requests (one fresh process each side)")
+    files = sorted([*TEMPLATES.glob("*.XML"), *TESTDATA.glob("*")])
+    folder = tmp / "cold"
+    folder.mkdir()
+    for p in files:
+        if p.is_file():
+            shutil.copy(p, folder / p.name)
+    listing = tmp / "cold.txt"
+    listing.write_text("".join(f"{p}\n" for p in sorted(folder.iterdir())))
+    duis = min(
+        timed(
+            [*DUIS, "validate", "-q", "--isolated", "--schema-dir", str(SCHEMA_DIR), str(folder)]
+        )[0]
+        for _ in range(3)
+    )
+    lint = min(timed(xmllint(listing))[0] for _ in range(3))
+    print(f"  {len(files)} files: duis {duis:.2f}s, xmllint {lint:.2f}s")
+    goal("cold validate / xmllint", duis / lint, 2.0)
+
+
+SIGNXML_LOOP = r"""
+import sys, pathlib
+from lxml import etree
+from cryptography.hazmat.primitives.serialization import load_der_private_key, load_pem_private_key
+from signxml import XMLSigner, SignatureMethod, DigestAlgorithm, CanonicalizationMethod
+keys = {}
+for pem in pathlib.Path(sys.argv[1]).glob("xml-sign-*.pem"):
+    stem = pem.name[:-4]
+    key_path = pem.with_name(stem + ".key")
+    raw = key_path.read_bytes()
+    pem_key = raw.startswith(b"-----")
+    key = load_pem_private_key(raw, None) if pem_key else load_der_private_key(raw, None)
+    keys[stem.split("-")[2].upper()] = (key, pem.read_bytes())
+out = pathlib.Path(sys.argv[2])
+signer = XMLSigner(method=__import__("signxml").methods.enveloped,
+    signature_algorithm=SignatureMethod.ECDSA_SHA256, digest_algorithm=DigestAlgorithm.SHA256,
+    c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0)
+DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+for line in open(sys.argv[3]):
+    path = pathlib.Path(line.strip())
+    root = etree.fromstring(path.read_bytes())
+    for old in root.findall(DS):
+        root.remove(old)
+    rid = root.find(".//{http://www.dccinterface.co.uk/ServiceUserGateway}RequestID").text
+    key, cert = keys[rid.split(":")[0].replace("-", "")]
+    signed = signer.sign(root, key=key, cert=cert)
+    (out / path.name).write_bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
+"""
+
+
+def bench_sign(tmp: Path) -> None:
+    print("sign the signable reference templates (durable outputs, counters from a fresh store)")
+    users = {
+        p.name.split("-")[2].upper() for p in ZAZ1.glob("xml-sign-*.pem") if p.name.count("-") >= 2
+    }
+    signable = []
+    for p in sorted(TEMPLATES.glob("*.XML")):
+        text = p.read_text(errors="replace")
+        start = text.find("RequestID>") + len("RequestID>")
+        originator = text[start : text.find(":", start)].replace("-", "").upper()
+        if originator in users:
+            signable.append(p)
+    src = tmp / "sign-in"
+    src.mkdir()
+    for p in signable:
+        shutil.copy(p, src / p.name)
+    listing = tmp / "sign.txt"
+    listing.write_text("".join(f"{p}\n" for p in sorted(src.iterdir())))
+    ours, theirs = [], []
+    for attempt in range(3):
+        out = tmp / f"sign-out-{attempt}"
+        out.mkdir()
+        db = tmp / f"counters-{attempt}.db"
+        wall, code, _ = timed(
+            [
+                *DUIS,
+                "sign",
+                "-q",
+                "--isolated",
+                "--keystore",
+                str(ZAZ1),
+                "--counter-db",
+                str(db),
+                "--at",
+                "2025-10-01T00:00:00Z",
+                "-o",
+                str(out),
+                str(src),
+            ]
+        )
+        if code != 0:
+            print(f"  duis sign exited {code}", file=sys.stderr)
+            sys.exit(2)
+        ours.append(wall)
+        peer = tmp / f"signxml-out-{attempt}"
+        peer.mkdir()
+        wall, code, _ = timed(
+            [sys.executable, "-c", SIGNXML_LOOP, str(ZAZ1), str(peer), str(listing)]
+        )
+        if code != 0:
+            print(f"  signxml loop exited {code}", file=sys.stderr)
+            sys.exit(2)
+        theirs.append(wall)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"  {len(signable)} files: duis sign {a:.2f}s, signxml loop {b:.2f}s")
+    goal("sign / signxml loop", a / b, 0.7)
+
+
+def bench_help() -> None:
+    print("startup")
+    runs = [timed([*DUIS, "--help"])[0] for _ in range(15)]
+    bare = [timed([sys.executable, "-c", "pass"])[0] for _ in range(15)]
+    print(f"  python -c pass: {statistics.median(bare) * 1000:.0f} ms (the floor on this machine)")
+    goal("duis --help (median)", statistics.median(runs) * 1000, 60.0, " ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--skip", default="", help="comma list of: validate,cold,sign,help")
+    args = parser.parse_args()
+    if not SCHEMA.is_file() or shutil.which("xmllint") is None:
+        print(
+            "needs ../shared/reference and xmllint (apt-get install libxml2-utils)", file=sys.stderr
+        )
+        sys.exit(2)
+    skip = set(filter(None, args.skip.split(",")))
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as name:
+        tmp = Path(name)
+        lint_schema(tmp)
+        if "help" not in skip:
+            bench_help()
+        if "cold" not in skip:
+            bench_cold(tmp)
+        if "sign" not in skip:
+            bench_sign(tmp)
+        if "validate" not in skip:
+            bench_validate(tmp, [int(s) for s in args.sizes.split(",")])
+    if missed:
+        print("missed: " + ", ".join(missed))
+        sys.exit(1)
+    print("all goals met")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,393 @@
+"""What every command shares: its batch options, set-up, error printer and exit code.
+
+Commands import this module, never each other, so ``duis validate`` loads neither
+the signing nor the MMC code. Heavy imports (schemas, signing) happen inside the
+functions that need them.
+
+Exit codes (a stable contract, see ``docs/cli.md``): 0 clean (warnings and notes
+allowed), 1 problems found in some file, 2 usage or set-up error (a missing or
+unreadable path, a folder with no XML files, settings or keystores that will not
+load); 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
+
+import click
+
+from duis._exceptions import DuisError
+
+if TYPE_CHECKING:
+    from duis.cli._inputs import Document, Note, Problem
+    from duis.ids import EUI64
+    from duis.report import Kind, Report
+    from duis.schemas import SchemaRegistry
+    from signing import Keystore
+
+__all__ = [
+    "BatchOptions",
+    "batch_options",
+    "error_report",
+    "exit_code",
+    "fail_setup",
+    "load_keystore",
+    "open_output",
+    "parse_at",
+    "parse_eui",
+    "print_error",
+    "registry_from",
+    "run_batch",
+    "use_color",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CLEAN = 0
+EXIT_PROBLEMS = 1
+EXIT_SETUP = 2
+EXIT_INTERRUPTED = 130
+
+
+def exit_code(*, problems: bool, setup_failed: bool, exit_zero: bool = False) -> int:
+    """The one mapping from a run's outcome to its exit status.
+
+    ``--exit-zero`` turns problems found into 0 (like ruff), never a set-up error:
+    a CI step must still fail when it checked nothing.
+    """
+    if setup_failed:
+        return EXIT_SETUP
+    if problems and not exit_zero:
+        return EXIT_PROBLEMS
+    return EXIT_CLEAN
+
+
+def run_batch(
+    items: Iterable[Document | Problem | Note],
+    work: Callable[[Document], Report | Problem | Note],
+    opts: BatchOptions,
+    command: str,
+) -> int:
+    """Run ``work`` over the items in parallel, stream each result to the chosen format.
+
+    Returns the exit code; the format's closing part (summary, JSON tail) is always
+    written, interrupted or not, so partial output is still well-formed.
+    """
+    from duis.cli._batch import Progress, run_ordered
+    from duis.cli._inputs import Document, Note, Problem
+    from duis.cli._render import make_sink
+
+    with open_output(opts.output_file) as out:
+        sink = make_sink(
+            opts.fmt,
+            out,
+            sys.stderr,
+            command=command,
+            verbose=opts.verbose,
+            quiet=opts.quiet,
+            color=opts.fmt == "text" and use_color(opts.color, out),
+            statistics=opts.statistics,
+        )
+        progress = Progress(not opts.quiet)
+        for item in run_ordered(
+            items, work, jobs=opts.jobs, eligible=lambda i: isinstance(i, Document)
+        ):
+            if isinstance(item, Problem):
+                sink.problem(item.name, item.message)
+                continue
+            if isinstance(item, Note):
+                sink.note(item.name, item.message)
+                continue
+            _, result = item
+            if isinstance(result, Problem):
+                sink.problem(result.name, result.message)
+            elif isinstance(result, Note):
+                sink.note(result.name, result.message)
+            else:
+                sink.file(result)
+            progress.step()
+        progress.clear()
+        sink.close()
+    tally = sink.tally
+    return exit_code(
+        problems=tally.invalid > 0, setup_failed=tally.setup_errors > 0, exit_zero=opts.exit_zero
+    )
+
+
+def print_error(error: DuisError | str, *, name: str | None = None) -> None:
+    """The one error printer: ``path:line:col: error: message [rule]`` on stderr."""
+    if isinstance(error, DuisError):
+        where = name or error.source
+        if where and error.line is not None:
+            where += f":{error.line}:{error.column or 1}"
+        text = error.message + (f" [{error.rule}]" if error.rule else "")
+        click.echo(f"{where}: error: {text}" if where else f"duis: error: {text}", err=True)
+    else:
+        click.echo(f"{name}: error: {error}" if name else f"duis: error: {error}", err=True)
+
+
+def fail_setup(error: DuisError | str) -> NoReturn:
+    """Report a set-up problem on stderr and exit 2 (never a traceback)."""
+    if isinstance(error, DuisError):
+        click.echo(f"duis: error: {error}", err=True)
+    else:
+        click.echo(f"duis: error: {error}", err=True)
+    sys.exit(EXIT_SETUP)
+
+
+_REGISTRIES: dict[tuple[str, ...], SchemaRegistry] = {}
+
+
+def registry_from(schema_dirs: tuple[str, ...]) -> SchemaRegistry:
+    """The registry for ``--schema-dir`` folders (the default one when none is given).
+
+    Cached per set of folders: files of one batch governed by the same settings share
+    one compiled schema.
+    """
+    from duis.schemas import SchemaRegistry, default_registry
+
+    found = _REGISTRIES.get(schema_dirs)
+    if found is not None:
+        return found
+    try:
+        if not schema_dirs:
+            registry = default_registry()
+            registry.embedded()
+        else:
+            registry = SchemaRegistry(schema_dirs)
+        # Compiled now, in this process: forked workers then share it instead of each
+        # compiling its own copy (which cost more than the second core gained).
+        for bundle in registry.official or [registry.embedded()]:
+            bundle.compiled()
+    except DuisError as exc:
+        fail_setup(exc)
+    _REGISTRIES[schema_dirs] = registry
+    return registry
+
+
+def parse_at(text: str | None) -> datetime | None:
+    """ISO 8601 time for ``--at`` (``Z`` or an offset; no zone means UTC)."""
+    if text is None:
+        return None
+    t = text.strip()
+    if t.endswith(("Z", "z")):
+        t = t[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(t)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 time (e.g. 2025-10-01T00:00:00Z)", param_hint="--at"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def parse_eui(text: str | None, option: str = "--dcc-eui") -> EUI64 | None:
+    """An EUI-64 option, or a usage error naming it."""
+    from duis.ids import EUI64
+
+    if text is None:
+        return None
+    try:
+        return EUI64.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def load_keystore(folder: str) -> Keystore:
+    """The keystore in ``folder``, or exit 2 with the reason."""
+    from signing import Keystore
+
+    try:
+        return Keystore.from_dir(folder)
+    except DuisError as exc:
+        fail_setup(exc)
+
+
+def error_report(name: str, exc: DuisError, kind: Kind | None = None) -> Report:
+    """A one-finding report for an error that stopped work on one file."""
+    from duis.report import Kind, Report, Severity
+
+    report = Report(name, kind=kind if kind is not None else Kind.OTHER)
+    report.add(Severity.ERROR, exc.rule, exc.message, line=exc.line, column=exc.column)
+    return report
+
+
+def use_color(choice: str, stream: TextIO) -> bool:
+    """``--color``: auto is on for a terminal unless ``NO_COLOR`` is set (no-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """The options every batch command (validate, verify, inspect, sign) takes."""
+
+    fmt: str
+    output_file: Path | None
+    quiet: bool
+    exit_zero: bool
+    statistics: bool
+    files_from: str | None
+    jobs: int
+    color: str
+    isolated: bool
+    config_file: Path | None
+    verbose: bool
+    force_exclude: bool
+    respect_gitignore: bool | None
+
+    @classmethod
+    def pop(cls, kwargs: dict[str, Any]) -> BatchOptions:
+        """Take this group's values out of a command's keyword arguments."""
+        from duis.cli._batch import default_jobs
+
+        jobs = kwargs.pop("jobs")
+        return cls(
+            fmt=kwargs.pop("fmt"),
+            output_file=kwargs.pop("output_file"),
+            quiet=kwargs.pop("quiet"),
+            exit_zero=kwargs.pop("exit_zero"),
+            statistics=kwargs.pop("statistics"),
+            files_from=kwargs.pop("files_from"),
+            jobs=jobs if jobs else default_jobs(),
+            color=kwargs.pop("color"),
+            isolated=kwargs.pop("isolated"),
+            config_file=kwargs.pop("config_file"),
+            verbose=kwargs.pop("verbose"),
+            force_exclude=kwargs.pop("force_exclude"),
+            respect_gitignore=kwargs.pop("respect_gitignore"),
+        )
+
+    def paths(self, given: tuple[str, ...]) -> Iterator[str]:
+        """PATH arguments, then the lines of ``--files-from``."""
+        from duis.cli._inputs import paths_from
+
+        yield from given
+        if self.files_from is not None:
+            try:
+                yield from paths_from(self.files_from)
+            except OSError as exc:
+                fail_setup(f"--files-from {self.files_from}: {exc.strerror or exc}")
+
+
+def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F], F]:
+    """Decorate a command with the shared batch options (one definition for all)."""
+
+    def decorate(fn: F) -> F:
+        options = [
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(formats),
+                default="text",
+                show_default=True,
+                help="text for people, json for programs, github for workflow annotations, "
+                "sarif for code scanning, junit for test reports.",
+            ),
+            click.option(
+                "--output-file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Write the report here (replaced atomically at the end) instead of stdout.",
+            ),
+            click.option(
+                "-q", "--quiet", is_flag=True, help="Findings only: no summary, notes or progress."
+            ),
+            click.option(
+                "--exit-zero",
+                is_flag=True,
+                help="Exit 0 even when problems are found (not on set-up errors).",
+            ),
+            click.option(
+                "--statistics",
+                is_flag=True,
+                help="Count findings per rule id instead of listing them.",
+            ),
+            click.option(
+                "--files-from",
+                metavar="FILE|-",
+                help="Also read paths from FILE (one a line; - for stdin).",
+            ),
+            click.option(
+                "-j",
+                "--jobs",
+                type=click.IntRange(min=0),
+                default=0,
+                help="Worker processes (default 0: one per usable core).",
+            ),
+            click.option(
+                "--color",
+                type=click.Choice(["auto", "always", "never"]),
+                default="auto",
+                show_default=True,
+                help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
+            ),
+            click.option(
+                "--isolated",
+                is_flag=True,
+                help="Ignore every settings file (duis.toml, [tool.duis]).",
+            ),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Settings file for every input. Default: for each file, the nearest "
+                "duis.toml or pyproject.toml with [tool.duis] above it.",
+            ),
+            click.option("-v", "--verbose", is_flag=True, help=verbose_help),
+            click.option(
+                "--force-exclude",
+                is_flag=True,
+                help="Apply exclude patterns to files named explicitly too (for pre-commit).",
+            ),
+            click.option(
+                "--respect-gitignore/--no-respect-gitignore",
+                default=None,
+                help="Leave out files .gitignore names when walking folders (default: on).",
+            ),
+        ]
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+@contextmanager
+def open_output(output_file: Path | None) -> Iterator[TextIO]:
+    """stdout, or a temporary file renamed onto ``--output-file`` when the run ends."""
+    if output_file is None:
+        yield sys.stdout
+        return
+    import tempfile
+
+    folder = output_file.parent if str(output_file.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output_file.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        fail_setup(f"--output-file {output_file}: {exc.strerror or exc}")
+    stream = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - renamed below
+    try:
+        yield stream
+        stream.flush()
+        os.fsync(stream.fileno())
+        stream.close()
+        os.replace(tmp, output_file)
+    except BaseException:
+        stream.close()
+        if os.path.exists(tmp):
+            # Interrupted or exiting: keep what was written (still a useful log).
+            os.replace(tmp, output_file)
+        raise

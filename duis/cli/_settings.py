@@ -1,0 +1,221 @@
+"""Settings for each file, like ruff: the nearest ``duis.toml`` / ``[tool.duis]`` wins.
+
+A repository may hold several Users' requests in folders with their own settings, so
+every file is judged by the settings file nearest to it (walking up from its folder),
+with command-line options laid over it. ``--config FILE`` uses one file for all,
+``--isolated`` none. Which files a folder walk picks is also set there: ``exclude``
+(replaces the default list), ``extend-exclude`` (adds to it), both gitignore-style
+patterns relative to the settings file's folder, and ``respect-gitignore`` (default
+true: ``.gitignore`` files from the repository root down are honoured).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from duis._exceptions import ConfigError
+from duis.config import Config
+from duis.configfile import apply_options, find_config, load_config
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+__all__ = ["DEFAULT_EXCLUDE", "FileSelection", "Resolver"]
+
+#: Folders never walked unless ``exclude`` says otherwise (hidden ones are skipped too).
+DEFAULT_EXCLUDE = (
+    "__pycache__",
+    "node_modules",
+    "venv",
+    "build",
+    "dist",
+    "site-packages",
+)
+
+
+@dataclass(frozen=True)
+class FileSelection:
+    """Which files a folder walk picks, from one settings file."""
+
+    base: Path
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    source: str | None = None
+
+    def patterns(self) -> tuple[str, ...]:
+        return (*self.exclude, *self.extend_exclude)
+
+
+@dataclass
+class Resolver:
+    """The Config for each file, cached per folder (a batch has few folders)."""
+
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    explicit: Path | None = None
+    isolated: bool = False
+    respect_gitignore: bool | None = None
+    _by_folder: dict[Path, Path | None] = field(default_factory=dict)
+    _by_file: dict[Path | None, Config] = field(default_factory=dict)
+    _selection: dict[Path | None, FileSelection] = field(default_factory=dict)
+    _gitignores: dict[Path, Any] = field(default_factory=dict)
+
+    def settings_file(self, folder: Path) -> Path | None:
+        """The settings file that governs ``folder`` (None: defaults)."""
+        if self.isolated:
+            return None
+        if self.explicit is not None:
+            return self.explicit
+        key = folder
+        if key not in self._by_folder:
+            self._by_folder[key] = find_config(folder)
+        return self._by_folder[key]
+
+    def config_for(self, path: Path | None) -> Config:
+        """The Config for a file (None: standard input, judged from the current folder).
+
+        Raises ConfigError for a settings file or option that is wrong.
+        """
+        folder = path.parent if path is not None else Path.cwd()
+        source = self.settings_file(folder if str(folder) else Path("."))
+        found = self._by_file.get(source)
+        if found is None:
+            base = load_config(explicit=source) if source is not None else Config()
+            found = apply_options(base, **self.overrides)
+            self._by_file[source] = found
+        return found
+
+    def selection(self, root: str) -> FileSelection:
+        """The file selection for a walk starting at ``root``."""
+        start = Path(root)
+        folder = start if start.is_dir() else start.parent
+        source = self.settings_file(folder if str(folder) else Path("."))
+        found = self._selection.get(source)
+        if found is None:
+            found = _selection_of(source)
+            if self.respect_gitignore is not None:
+                found = FileSelection(
+                    found.base,
+                    found.exclude,
+                    found.extend_exclude,
+                    self.respect_gitignore,
+                    found.source,
+                )
+            self._selection[source] = found
+        return found
+
+    def excluder(self, root: str) -> Callable[[Path, bool], bool]:
+        """``(path, is_dir) -> bool``: whether a walk from ``root`` leaves ``path`` out."""
+        selection = self.selection(root)
+        patterns = selection.patterns()
+        spec = _spec(patterns) if patterns else None
+        base = selection.base.resolve()
+        gitignore = selection.respect_gitignore
+        repo = _repo_root(Path(root).resolve()) if gitignore else None
+
+        def excluded(path: Path, is_dir: bool) -> bool:
+            absolute = path.resolve() if not path.is_absolute() else path
+            if spec is not None and _matches(spec, absolute, base, is_dir):
+                return True
+            if repo is not None:
+                return self._git_ignored(absolute, is_dir, repo)
+            return False
+
+        return excluded
+
+    def _git_ignored(self, path: Path, is_dir: bool, repo: Path) -> bool:
+        ignored = False
+        folder = path.parent
+        chain = [folder, *folder.parents]
+        for above in reversed(chain):
+            if above != repo and repo not in above.parents:
+                continue
+            spec = self._gitignores.get(above)
+            if spec is None:
+                spec = _read_gitignore(above)
+                self._gitignores[above] = spec
+            if spec is not False:
+                result = spec.check_file(_relative(path, above, is_dir))
+                if result.include is not None:
+                    ignored = bool(result.include)
+        return ignored
+
+
+def _spec(patterns: tuple[str, ...]) -> Any:
+    import pathspec  # only when there is something to match
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _relative(path: Path, base: Path, is_dir: bool) -> str:
+    rel = path.relative_to(base).as_posix()
+    return rel + "/" if is_dir else rel
+
+
+def _matches(spec: Any, path: Path, base: Path, is_dir: bool) -> bool:
+    try:
+        rel = _relative(path, base, is_dir)
+    except ValueError:  # outside the settings' folder: match on the name alone
+        rel = path.name + ("/" if is_dir else "")
+    return bool(spec.match_file(rel))
+
+
+def _repo_root(start: Path) -> Path | None:
+    folder = start if start.is_dir() else start.parent
+    for above in (folder, *folder.parents):
+        if (above / ".git").exists():
+            return above
+    return None
+
+
+def _read_gitignore(folder: Path) -> Any:
+    target = folder / ".gitignore"
+    try:
+        lines = target.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    return _spec(tuple(lines)) if lines else False
+
+
+_SELECTION_KEYS = ("exclude", "extend-exclude", "respect-gitignore")
+
+
+def _selection_of(source: Path | None) -> FileSelection:
+    """Read the file-selection keys of a settings file (the rest is Config's)."""
+    if source is None:
+        return FileSelection(Path.cwd())
+    try:
+        with source.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", source=str(source)) from None
+    tool = doc.get("tool")
+    table = tool.get("duis", {}) if isinstance(tool, dict) else {}
+    if source.name != "pyproject.toml" and not table:
+        table = doc
+    values: dict[str, Any] = {}
+    for key in _SELECTION_KEYS:
+        value = table.get(key, table.get(key.replace("-", "_")))
+        if value is None:
+            continue
+        where = f"[tool.duis] {key}"
+        if key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false", source=str(source))
+            values["respect_gitignore"] = value
+        else:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(
+                    f'{where} must be a list of patterns, e.g. ["pom.xml", "fixtures/"]',
+                    source=str(source),
+                )
+            values[key.replace("-", "_")] = tuple(value)
+    return FileSelection(source.parent, source=str(source), **values)

