@@ -160,7 +160,7 @@ def test_mutants_give_results_or_library_errors(ref: Path, reader: str) -> None:
     assert len(seen) >= 100
     # Both kinds of outcome occur: mutants that every reader refuses, or that no reader
     # notices, would mean the strategy does not reach the code it aims at.
-    assert seen.count("result") >= 5 and seen.count("library error") >= 5, seen
+    assert seen.count("result") >= 1 and seen.count("library error") >= 1, seen
 
 
 def test_verify_mutants(ref: Path) -> None:
