@@ -111,11 +111,23 @@ AREAS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Reported by `duis verify`, `duis validate --keystore` and `signing.verify` "
             "([signing](signing.md)).",
         ),
+        "gbcs": (
+            "GBCS decoding",
+            "Reported by `duis decode` (and `mmc.payload.decode`) for a device's GBCS "
+            "response or alert: whether its bytes could be read and whether its MAC or "
+            "signature verifies ([decoding](decoding.md)).",
+        ),
         "serve": (
             "HTTP service",
             "Why `duis serve` refused a request before its message reached the library "
             "(the `rule` of the error body; [serve](serve.md)). Refusals of the message "
             "itself keep the ids above.",
+        ),
+        "precommand": (
+            "Critical commands",
+            "Why `duis precommand sign` (and `signing.sign_precommand`) refused a "
+            "Pre-Command, and what `duis precommand inspect` reports "
+            "([critical commands](critical-commands.md)).",
         ),
         "setup": (
             "Inputs, settings, certificates and counters",
@@ -1078,6 +1090,132 @@ _TABLE: tuple[Rule, ...] = (
         ``duis track``). Choose another file with ``--db`` or ``$DUIS_TRACKER_DB``.
         """,
         area="setup",
+    ),
+    # -- GBCS messages: reading, authenticating, signing commands --------------------
+    _r(
+        "gbcs.malformed",
+        ERROR,
+        "GBCS bytes are malformed, truncated or of a shape the decoder does not read",
+        """
+        A device message that cannot be read is reported with the offset of the byte
+        where reading stopped, never decoded halfway into values that look right.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.mac-invalid",
+        ERROR,
+        "The AES-GCM MAC of a general-ciphered GBCS message does not verify",
+        """
+        The MAC is what tells a User that the device (and nobody else) sent these
+        readings; a message whose MAC fails is refused, not decoded as if it were true.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.signature-invalid",
+        ERROR,
+        "A GBCS signature (a signed command's or a device's) is missing or does not verify",
+        """
+        Commands are signed with the business originator's Digital Signing key and
+        alerts and signed responses with the device's; a signature that fails means
+        the message was altered or is not the signer's, and the device or the User
+        refuses it.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.decrypt-failed",
+        ERROR,
+        "An encrypted part of a GBCS payload does not decrypt with the agreed key",
+        """
+        Encrypted readings carry their own GCM tag; one that fails is refused rather
+        than shown as garbage values.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.key-missing",
+        ERROR,
+        "A key needed to authenticate or decrypt the message is not in the keystore",
+        """
+        With a keystore given, a message the keystore cannot check is not shown as
+        authenticated; decode without a keystore to read it unauthenticated.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.not-authenticated",
+        WARNING,
+        "The GBCS message was decoded without checking its MAC or signature",
+        """
+        Decoding without keys is useful for looking, but nothing in the output is
+        known to come from the device; the output says so rather than staying silent.
+        """,
+        area="gbcs",
+    ),
+    _r(
+        "gbcs.wrong-key",
+        ERROR,
+        "The key offered may not sign this GBCS command",
+        """
+        GBCS commands are signed with the business originator's Digital Signing key.
+        An xmlSign key signs DUIS XML only, and a key of another EUI gives a command the
+        device rejects.
+        """,
+        area="gbcs",
+    ),
+    # -- critical commands (GBCS Pre-Commands) -------------------------------------
+    _r(
+        "precommand.not-precommand",
+        ERROR,
+        "The response is not a PreCommand for this request, or its GBCS is not an unsigned command",
+        """
+        Only the DCC's PreCommand answering this very request (same RequestID, CV 4) is
+        signed: signing anything else would put the User's signature on a command it
+        did not ask for.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.use-case",
+        ERROR,
+        "The Pre-Command's message code is not a use case of the request's SRV",
+        """
+        The DCC builds the GBCS command; checking that its use case is one the SRV
+        sends keeps a User from signing, say, a supply disable it never requested.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.target",
+        ERROR,
+        "The Pre-Command's business target is not the request's target device",
+        """
+        A signed command acts on the device its header names; it must be the device
+        the request addressed.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.counter",
+        ERROR,
+        "The Pre-Command's originator counter is not the request's counter",
+        """
+        The GBCS originator counter is the request's OriginatorCounter; the signed
+        CV 5/6/7 request keeps it, so a different one means another command.
+        """,
+        area="precommand",
+    ),
+    _r(
+        "precommand.originator",
+        ERROR,
+        "The Pre-Command's business originator is not the request's originator",
+        """
+        The command is signed as the originator it names; signing one that names
+        another organisation is refused.
+        """,
+        area="precommand",
     ),
 )
 

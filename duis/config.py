@@ -85,7 +85,8 @@ class Config:
     keystore: Path | None = None
     #: The originator-counter store; None: signing's default (``$DUIS_COUNTER_DB`` or
     #: the per-user data folder).
-    counter_db: Path | None = None
+    #: A ``postgresql://`` URL stays a string (a Path would fold its ``//``).
+    counter_db: Path | str | None = None
     #: Documents larger than this many bytes are refused (``xml.too-large``).
     max_bytes: int = DEFAULT_MAX_BYTES
     #: Where the settings came from (a file), for messages; None when built in code.
@@ -110,7 +111,7 @@ class Config:
             "keystore": None if self.keystore is None else to_path(self.keystore, "keystore", src),
             "counter_db": None
             if self.counter_db is None
-            else to_path(self.counter_db, "counter_db", src),
+            else to_counter_location(self.counter_db, "counter_db", src),
             "max_bytes": to_max_bytes(self.max_bytes, "max_bytes", src),
         }
         if self.device_generation is not None and not callable(self.device_generation):
@@ -203,6 +204,22 @@ def to_path(value: object, where: str, source: str) -> Path:
     if isinstance(value, (str, os.PathLike)) and str(value):
         return Path(value)
     raise ConfigError(f"{where} must be a path, not {value!r}", source=source)
+
+
+#: Schemes that name a PostgreSQL counter store instead of a SQLite file.
+COUNTER_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_counter_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL counter store (``postgresql://...``)."""
+    return isinstance(location, str) and location.lower().startswith(COUNTER_URL_SCHEMES)
+
+
+def to_counter_location(value: object, where: str, source: str) -> Path | str:
+    """A counter store: a database URL as given, anything else a path."""
+    if is_counter_url(value):
+        return str(value)
+    return to_path(value, where, source)
 
 
 def to_paths(value: object, where: str, source: str) -> tuple[Path, ...]:

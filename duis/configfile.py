@@ -21,6 +21,7 @@ from duis._exceptions import ConfigError
 from duis._ruletable import check_patterns
 from duis.config import (
     Config,
+    to_counter_location,
     to_eui,
     to_lengths,
     to_max_bytes,
@@ -177,10 +178,14 @@ def config_from_mapping(
         elif key == "originators":
             values["originators"] = to_originators(value, where, source)
         elif key in ("keystore", "counter-db"):
-            path = to_path(value, where, source)
-            if base is not None and not path.is_absolute():
-                path = base / path
-            values[key.replace("-", "_")] = path
+            location = (
+                to_counter_location(value, where, source)
+                if key == "counter-db"
+                else to_path(value, where, source)
+            )
+            if isinstance(location, Path) and base is not None and not location.is_absolute():
+                location = base / location
+            values[key.replace("-", "_")] = location
         elif key == "max-bytes":
             values["max_bytes"] = to_max_bytes(value, where, source)
     return Config(source=source, **values)
@@ -217,7 +222,7 @@ def apply_options(
     if keystore is not None:
         changes["keystore"] = to_path(keystore, "--keystore", source)
     if counter_db is not None:
-        changes["counter_db"] = to_path(counter_db, "--counter-db", source)
+        changes["counter_db"] = to_counter_location(counter_db, "--counter-db", source)
     if max_bytes is not None:
         changes["max_bytes"] = to_max_bytes(max_bytes, "--max-bytes", source)
     selected = _split(select)

@@ -63,6 +63,21 @@ from signing._exceptions import (
     VerificationError,
     WrappedDocumentError,
 )
+from signing._gbcs_precommand import (
+    PreCommandCheckError,
+    PreCommandFinding,
+    SignedPreCommand,
+    build_signed_pre_command,
+    check_pre_command,
+    sign_precommand,
+)
+from signing._gbcs_sign import (
+    GBCSKeyError,
+    GBCSSignatureError,
+    NotPreCommandError,
+    sign_pre_command,
+    verify_command,
+)
 from signing._keystore import Credentials, Keystore, SkippedEntry
 from signing._pki import TEST_POLICY_OID, TestPKI, issue_org_certificate, make_test_pki
 from signing._policy import DEFAULT_RESPONSE_ROLES, SignerPolicy
@@ -97,6 +112,8 @@ __all__ = [
     "CredentialValidityError",
     "Credentials",
     "DigestMismatchError",
+    "GBCSKeyError",
+    "GBCSSignatureError",
     "InvalidRequestError",
     "KeyInfoError",
     "KeyMismatchError",
@@ -104,9 +121,12 @@ __all__ = [
     "KeystoreError",
     "MultipleSignaturesError",
     "NoCredentialsError",
+    "NotPreCommandError",
     "NotSignableError",
     "OrgCertificate",
     "PostgresCounterStore",
+    "PreCommandCheckError",
+    "PreCommandFinding",
     "ReferenceURIError",
     "RemotePartyRole",
     "SQLiteCounterStore",
@@ -117,6 +137,7 @@ __all__ = [
     "SignatureStatus",
     "SignatureStructureError",
     "SignedMessage",
+    "SignedPreCommand",
     "SignerEUIError",
     "SignerPolicy",
     "SignerRoleError",
@@ -130,6 +151,8 @@ __all__ = [
     "VerificationError",
     "VerifiedMessage",
     "WrappedDocumentError",
+    "build_signed_pre_command",
+    "check_pre_command",
     "check_signature",
     "default_counter_location",
     "default_counter_path",
@@ -143,6 +166,9 @@ __all__ = [
     "parse_issuer_name",
     "record_counter",
     "sign",
+    "sign_pre_command",
+    "sign_precommand",
     "sign_tree",
     "verify",
+    "verify_command",
 ]

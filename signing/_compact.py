@@ -51,59 +51,33 @@ MIXED_XMLDSIG: frozenset[str] = frozenset(
 )
 
 
-_WS = " \t\r\n"
+#: Element-only candidates that still hold whitespace, found by libxml2 rather than a
+#: Python walk over every element: elements with an element child and a text node (their
+#: text, or a child's tail), none of whose text nodes holds anything but XML whitespace.
+#: ``normalize-space`` strips exactly XML's four whitespace characters (XPath 1.0), not
+#: U+00A0, which is character data to a parser.
+_NOT_COMPACT = etree.XPath("descendant-or-self::*[*][text()][not(text()[normalize-space()])]")
 
 
-def _blank_nodes(el: etree._Element) -> list[etree._Element] | None:
-    """For element-only ``el``: its children (whose tails are all XML whitespace).
-
-    None when ``el`` is not element-only: no element child, a mixed xmldsig type, or
-    character data of its own. XML whitespace is its four characters only:
-    ``str.isspace`` would also take U+00A0, which is character data to a parser.
-    """
-    text = el.text
-    if text and text.strip(_WS):
-        return None
-    children = list(el)
-    has_element = False
-    for child in children:
-        tail = child.tail
-        if tail and tail.strip(_WS):
-            return None
-        if not has_element and isinstance(child.tag, str):
-            has_element = True
-    if not has_element or el.tag in MIXED_XMLDSIG:
-        return None
-    return children
+def _candidates(root: etree._Element) -> list[etree._Element]:
+    found = _NOT_COMPACT(root)
+    assert isinstance(found, list)  # a node-set expression always gives a list
+    return [el for el in found if isinstance(el, etree._Element)]
 
 
 def compact(root: etree._Element) -> bool:
     """Remove whitespace-only text in element-only content, in place; True if any was."""
     changed = False
-    for el in root.iter(etree.Element):
-        if len(el) == 0:
+    for el in _candidates(root):
+        if el.tag in MIXED_XMLDSIG:
             continue
-        children = _blank_nodes(el)
-        if children is None:
-            continue
-        if el.text is not None:
-            el.text = None
-            changed = True
-        for child in children:
-            if child.tail is not None:
-                child.tail = None
-                changed = True
+        changed = True
+        el.text = None
+        for child in el:
+            child.tail = None
     return changed
 
 
 def is_compact(root: etree._Element) -> bool:
     """True when :func:`compact` would change nothing."""
-    for el in root.iter(etree.Element):
-        if len(el) == 0:
-            continue
-        children = _blank_nodes(el)
-        if children is None:
-            continue
-        if el.text is not None or any(c.tail is not None for c in children):
-            return False
-    return True
+    return all(el.tag in MIXED_XMLDSIG for el in _candidates(root))

@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+from duis.config import is_counter_url
 from duis.ids import EUI64, MAX_COUNTER
 from signing._exceptions import CounterReplayError, CounterStoreError
 
@@ -49,9 +50,6 @@ __all__ = [
 
 #: Environment variable naming the store when ``--counter-db`` is not given.
 ENV_VAR = "DUIS_COUNTER_DB"
-
-#: Schemes that name a PostgreSQL counter store instead of a SQLite file.
-_PG_SCHEMES = ("postgresql://", "postgres://")
 
 #: The stored-format marker; a store without its tables is one that lost its state.
 FORMAT_VERSION = "1"
@@ -78,11 +76,6 @@ def default_counter_path() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "duis" / "counters.sqlite3"
-
-
-def is_counter_url(location: object) -> bool:
-    """Whether ``location`` names a PostgreSQL store (``postgresql://...``)."""
-    return isinstance(location, str) and location.lower().startswith(_PG_SCHEMES)
 
 
 def default_counter_location() -> str | Path:

@@ -138,3 +138,16 @@ def test_load_settings_file_environment_options(tmp_path: Path) -> None:
     assert cfg.role is UserRole.IS and cfg.keystore == Path("/k")
     with pytest.raises(ConfigError, match="no rule 'xsdd'"):
         load_settings(tmp_path, environ={}, ignore=["xsdd"])
+
+
+def test_counter_db_url_is_kept_as_given(tmp_path: Path) -> None:
+    """A Path would fold ``postgresql://h/db`` into ``postgresql:/h/db``."""
+    from duis.configfile import apply_options, load_config
+
+    url = "postgresql://signer@db.example/counters"
+    assert duis.Config(counter_db=url).counter_db == url
+    assert apply_options(duis.Config(), counter_db=url).counter_db == url
+    (tmp_path / "duis.toml").write_text(f'counter-db = "{url}"\n')
+    assert load_config(tmp_path).counter_db == url
+    (tmp_path / "duis.toml").write_text('counter-db = "c.db"\n')
+    assert load_config(tmp_path).counter_db == tmp_path / "c.db"

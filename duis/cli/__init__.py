@@ -28,6 +28,8 @@ _COMMANDS: dict[str, str] = {
     "cert": "duis.cli.cert:cert",
     "serve": "duis.cli.serve:serve",
     "track": "duis.cli.track:track",
+    "precommand": "duis.cli.precommand:precommand",
+    "decode": "duis.cli.decode:decode",
 }
 
 

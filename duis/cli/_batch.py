@@ -27,7 +27,7 @@ _WORK: Callable[[Any], Any] | None = None
 
 #: Files per task: large enough that IPC costs little per file, small enough that
 #: results still stream and both workers stay busy at the end.
-CHUNK = 16
+CHUNK = 64
 
 
 def default_jobs() -> int:
@@ -65,6 +65,16 @@ def run_ordered(
         for item in chain(head, source):
             yield (item, work(item)) if eligible(item) else item
         return
+    # The first file is done here, before the fork: what the work loads lazily (modules
+    # imported inside it, rule tables, per-folder settings) is then loaded once and shared
+    # copy-on-write, instead of once in every worker while the others wait.
+    rest = iter(head)
+    for item in rest:
+        if eligible(item):
+            yield item, work(item)
+            break
+        yield item
+    head = list(rest)
     import multiprocessing
 
     _WORK = work

@@ -108,7 +108,7 @@ def expand(
         test = excluded(raw) if excluded is not None else _never
         if stat.S_ISDIR(st.st_mode):
             found = False
-            for item in _walk(path, test, path):
+            for item in _walk(path, test, ""):
                 if isinstance(item, Document):
                     found = True
                 yield item
@@ -121,8 +121,13 @@ def expand(
             yield Document(raw, path)
 
 
-def _walk(folder: Path, excluded: Excluder, root: Path) -> Iterator[Document | Problem | Note]:
-    """Depth-first, entries of each folder sorted so the whole walk is in path order."""
+def _walk(folder: Path, excluded: Excluder, prefix: str) -> Iterator[Document | Problem | Note]:
+    """Depth-first, entries of each folder sorted so the whole walk is in path order.
+
+    ``prefix`` is ``folder`` relative to the folder the walk started in ("" there, else
+    "a/b/"): built up by string, because ``Path.relative_to`` for each file was a large
+    part of the parent's serial work in a parallel run.
+    """
     try:
         with os.scandir(folder) as it:
             entries = [(e.name, e) for e in it if not e.name.startswith(".")]
@@ -142,7 +147,7 @@ def _walk(folder: Path, excluded: Excluder, root: Path) -> Iterator[Document | P
         path = folder / entry.name
         if is_dir:
             if not excluded(path, True):
-                yield from _walk(path, excluded, root)
+                yield from _walk(path, excluded, f"{prefix}{entry.name}/")
             continue
         if not entry.name.lower().endswith(".xml") or excluded(path, False):
             continue
@@ -153,4 +158,4 @@ def _walk(folder: Path, excluded: Excluder, root: Path) -> Iterator[Document | P
         if not regular:
             yield Note(str(path), "not a regular file (FIFO, device or socket); skipped")
             continue
-        yield Document(str(path), path, relative=path.relative_to(root).as_posix())
+        yield Document(str(path), path, relative=prefix + entry.name)

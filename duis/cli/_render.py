@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from urllib.parse import quote
-from xml.sax.saxutils import escape, quoteattr
 
 from duis.report import Message, Report, Severity
 
@@ -201,6 +200,21 @@ class TextSink(Sink):
             line = click.style(line, fg="green" if not self.tally.invalid else "red")
         self.out.write(line + "\n")
         self.out.flush()
+
+
+def escape(value: str) -> str:
+    """XML character data; xml.sax.saxutils is loaded only here (it pulls in urllib.request,
+    http.client and ssl: ~45 ms that every run would pay for the JUnit format)."""
+    from xml.sax.saxutils import escape as sax_escape
+
+    return sax_escape(value)
+
+
+def quoteattr(value: str) -> str:
+    """An XML attribute value with its quotes (see :func:`escape` for why it is lazy)."""
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    return sax_quoteattr(value)
 
 
 def _escape_github(value: str, *, prop: bool = False) -> str:

@@ -11,6 +11,7 @@ true: ``.gitignore`` files from the repository root down are honoured).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -154,7 +155,25 @@ def _spec(patterns: tuple[str, ...]) -> Any:
 
 
 def _relative(path: Path, base: Path, is_dir: bool) -> str:
-    rel = path.relative_to(base).as_posix()
+    """``path`` relative to ``base`` (posix form), ValueError when not under it.
+
+    Lexical, as ``Path.relative_to``; on POSIX done on the strings (paths print
+    normalised: no "//", no "/./", no trailing "/"), since it runs for every file of a
+    walk in the parent process.
+    """
+    if os.name == "posix":
+        text, head = str(path), str(base)
+        if text == head:
+            rel = "."
+        elif head == "." and not text.startswith("/"):
+            rel = text  # Path(".") has no parts: every relative path is under it
+        else:
+            head = head if head.endswith("/") else head + "/"
+            if not text.startswith(head):
+                raise ValueError(f"{path} is not under {base}")
+            rel = text[len(head) :]
+    else:  # pragma: no cover - Windows: case and drive rules, leave them to pathlib
+        rel = path.relative_to(base).as_posix()
     return rel + "/" if is_dir else rel
 
 

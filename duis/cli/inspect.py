@@ -94,6 +94,11 @@ def _text(summary: dict[str, Any], out: TextIO) -> None:
                 out.write(f"  {label:<18} (not given)\n")
             continue
         out.write(f"  {label:<18} {_value(key, value)}\n")
+    if "gbcs" in summary:
+        from duis.cli.decode import gbcs_text
+
+        for gbcs in summary["gbcs"]:
+            gbcs_text(gbcs, out)
     if "body" in summary:
         how = "typed by " + summary.get("body_schema", "?") if summary["body_typed"] else "as text"
         out.write(f"  body ({how}):\n")
@@ -134,6 +139,12 @@ def _text(summary: dict[str, Any], out: TextIO) -> None:
     show_default=True,
     help="Refuse documents larger than this.",
 )
+@click.option(
+    "--gbcs-keystore",
+    metavar="DIR",
+    help="GBCS keys by EUI (<eui>-ka.key, -ka.pem, -ds.pem) to authenticate and decrypt "
+    "the GBCSPayload (without: decoded, not authenticated).",
+)
 @click.option("--files-from", metavar="FILE|-", help="Also read paths from FILE (- for stdin).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes.")
 @click.option(
@@ -149,6 +160,7 @@ def inspect(
     keystore_dir: str | None,
     at_text: str | None,
     max_bytes: int,
+    gbcs_keystore: str | None,
     files_from: str | None,
     jobs: int,
     output_file: Path | None,
@@ -166,7 +178,10 @@ def inspect(
         raise click.UsageError("give at least one FILE (or --files-from)")
     registry = None if no_body else registry_from(schema_dirs)
     keystore = load_keystore(keystore_dir) if keystore_dir else None
-    work = _Inspector(registry, not no_body, max_bytes, keystore, parse_at(at_text))
+    from duis.cli.decode import load_gbcs_keystore
+
+    load_gbcs_keystore(gbcs_keystore)  # a bad folder stops the run here (exit 2)
+    work = _Inspector(registry, not no_body, max_bytes, keystore, parse_at(at_text), gbcs_keystore)
     given: Any = paths if files_from is None else (*paths, *paths_from(files_from))
     items = expand(given, stdin_limit=max_bytes)
     unreadable = setup_failed = False
@@ -219,8 +234,11 @@ class _Inspector:
     max_bytes: int
     keystore: Keystore | None
     at: datetime | None
+    #: Folder of GBCS keys (a path, loaded in the worker: keys do not pickle).
+    gbcs_keystore: str | None = None
 
     def __call__(self, doc: Document) -> dict[str, Any]:
+        from duis.cli.decode import gbcs_keys, gbcs_summaries
         from duis.xml import parse as parse_xml
         from duis.xml import read_input
         from mmc import describe  # the CLI is the one place that sees mmc
@@ -233,6 +251,7 @@ class _Inspector:
                 data, _ = read_input(doc.path, source=doc.name, max_bytes=self.max_bytes)
             tree = parse_xml(data, source=doc.name, max_bytes=self.max_bytes)
             summary = describe(tree, source=doc.name, registry=self.registry, body=self.body)
+            summary.update(gbcs_summaries(tree, gbcs_keys(self.gbcs_keystore)))
         except InputError as exc:
             return {
                 "error": {"where": doc.name, "rule": "input", "message": exc.message, "line": None}

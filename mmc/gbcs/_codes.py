@@ -1,0 +1,59 @@
+"""GBCS message codes: the two bytes in a header's other-information that name the use case.
+
+The table is data (``data/message_codes.json``, made by ``tools/gbcs_codes.py`` from
+public facts: gbcs-parser's code list, the RTDS folder names, the GBCS mapping table),
+read once on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+
+__all__ = ["MessageCode", "message_code", "message_codes", "use_case_codes"]
+
+
+@dataclass(frozen=True)
+class MessageCode:
+    """A message code with what it names: use case (``ECS01a``), title and DUIS SRVs.
+
+    ``use_case`` is ``None`` for an alert code (its ``title`` names it) and for a code
+    the table does not know (the bytes are still read: a new GBCS version may add
+    codes). ``srvs`` is empty when no SRV sends the
+    use case (alerts, DCC-internal use cases).
+    """
+
+    code: int
+    use_case: str | None = None
+    title: str = ""
+    srvs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        name = self.use_case or self.title or "unknown message code"
+        return f"0x{self.code:04X} {name}"
+
+
+@functools.cache
+def message_codes() -> Mapping[int, MessageCode]:
+    """Every known message code, by its integer value."""
+    raw = resources.files("mmc.gbcs").joinpath("data/message_codes.json").read_text("utf-8")
+    out: dict[int, MessageCode] = {}
+    for row in json.loads(raw)["codes"]:
+        code = int(row["code"], 16)
+        out[code] = MessageCode(code, row["use_case"], row["title"], tuple(row["srvs"]))
+    return MappingProxyType(out)
+
+
+def message_code(code: int) -> MessageCode:
+    """The table's entry for ``code``, or a bare one (``use_case=None``) if unknown."""
+    return message_codes().get(code) or MessageCode(code)
+
+
+@functools.cache
+def use_case_codes(srv: str) -> frozenset[int]:
+    """The message codes whose use case an SRV (``1.1.1``) may send."""
+    return frozenset(c.code for c in message_codes().values() if srv in c.srvs)
