@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from duis.ids import EUI64, MAX_COUNTER
+from duis.ids import EUI64
 from signing import CounterReplayError, CounterStore, CounterStoreError, default_counter_path
+
+#: DUIS: the OriginatorCounter is a decimal 0..2^64-1 (a fact, not the code's constant).
+MAX_COUNTER = 18_446_744_073_709_551_615
 
 EUI = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 

@@ -155,7 +155,8 @@ def test_code_enumerations_follow_the_data_files() -> None:
 @given(st.integers(min_value=0, max_value=2**70))
 def test_counter_pattern_accepts_exactly_the_64_bit_range(n: int) -> None:
     pattern = re.compile(f"(?:{_schemagen.uint_pattern(_schemagen.MAX_COUNTER)})")
-    assert (pattern.fullmatch(str(n)) is not None) == (n <= _schemagen.MAX_COUNTER)
+    # DUIS: the OriginatorCounter is a decimal 0..2^64-1 (a literal, not the generator's).
+    assert (pattern.fullmatch(str(n)) is not None) == (n <= 18_446_744_073_709_551_615)
     assert pattern.fullmatch("0" + str(n)) is None
 
 

@@ -5,7 +5,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from duis import EUI64, RequestID
-from duis.ids import MAX_COUNTER, parse_decimal
+from duis.ids import parse_decimal
+
+#: DUIS: the OriginatorCounter is a decimal 0..2^64-1 (a fact, not the code's constant).
+MAX_COUNTER = 18_446_744_073_709_551_615
 
 
 def test_eui_forms_are_one_value() -> None:
@@ -147,3 +150,27 @@ def test_eui_parse_accepts_only_the_two_forms(text: str) -> None:
         assert not (dashed or compact)
         return
     assert dashed or compact
+
+
+# Mutation-testing survivors (docs/testing.md), each killed by a fact-based case.
+def test_eui64_value_range_is_exactly_64_bits() -> None:
+    assert EUI64(2**64 - 1).to_bytes() == b"\xff" * 8
+    with pytest.raises(ValueError, match="EUI-64"):
+        EUI64(2**64)
+    with pytest.raises(ValueError, match="EUI-64"):
+        EUI64(-1)
+
+
+def test_request_id_strips_xml_whitespace_only() -> None:
+    text = "90-B3-D5-1F-30-01-00-00:00-12-4B-00-0A-51-7E-0C:1"
+    assert RequestID.parse(f" \t\r\n{text}\n").counter == 1
+    for other in ("\x0c", "\u00a0", "\u2003"):  # not XML whitespace
+        with pytest.raises(ValueError):
+            RequestID.parse(f"{other}{text}")
+
+
+def test_errors_say_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match="8 bytes, got 7"):
+        EUI64.from_bytes(b"\x00" * 7)
+    with pytest.raises(ValueError, match="not a decimal of ASCII digits"):
+        parse_decimal("1x", max_value=9)

@@ -53,6 +53,17 @@ def official_54(ref: Path) -> Path:
     return ref / "dcc-schemas" / "5.4"
 
 
+def at_least(paths: list[Path], minimum: int, what: str) -> list[Path]:
+    """``paths``, failing when fewer than ``minimum``: a test over an emptied folder must fail.
+
+    Only a wholly absent reference folder skips (above); a folder that lost its files
+    would otherwise make every loop over it pass vacuously.
+    """
+    assert len(paths) >= minimum, f"expected at least {minimum} {what}, found {len(paths)}"
+    return paths
+
+
 @pytest.fixture(scope="session")
 def reference_requests(ref: Path) -> list[Path]:
-    return sorted(p for p in (ref / "requests").rglob("*") if p.suffix.lower() == ".xml")
+    found = sorted(p for p in (ref / "requests").rglob("*") if p.suffix.lower() == ".xml")
+    return at_least(found, 306, "reference requests")
