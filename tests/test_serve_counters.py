@@ -37,8 +37,23 @@ def _counter(signed: bytes) -> int:
     return RequestID.parse(text).counter
 
 
+def _wait_for_workers(server: Server, n: int, timeout: float = 90.0) -> None:
+    """Until ``n`` workers each answered: /healthz answers once the FIRST is up, and on a
+    loaded machine the others can still be importing, leaving the load on one worker."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        server.request("GET", "/healthz", timeout=30.0)
+        seen = {line["worker"] for line in server.access_lines() if line.get("path") == "/healthz"}
+        if len(seen) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"only {len(seen)} of {n} workers started within {timeout} s")
+
+
 def _client(server: Server, n: int, out: list[int], errors: list[str]) -> None:
-    conn = server.connection()
+    # Generous: on a loaded machine with CLI processes holding the store's lock a
+    # request can take seconds; a timeout here would be a lost request, not a bug.
+    conn = server.connection(timeout=60.0)
     body = json.dumps({"message": b64(REQUEST)}).encode()
     for _ in range(n):
         try:
@@ -48,7 +63,7 @@ def _client(server: Server, n: int, out: list[int], errors: list[str]) -> None:
         except (OSError, http.client.HTTPException) as exc:
             errors.append(type(exc).__name__)
             conn.close()
-            conn = server.connection()
+            conn = server.connection(timeout=60.0)
             continue
         if resp.status == 200:
             out.append(_counter(unb64(json.loads(data)["message"])))
@@ -86,6 +101,7 @@ def test_four_workers_and_two_cli_processes_share_one_sqlite_store(
         (inputs / name).write_bytes(REQUEST)
     args = ["--keystore", str(pki), "--counter-db", str(db), "--workers", "4"]
     with serving(args, tmp_path / "log") as server:
+        _wait_for_workers(server, 4)
         outs = [tmp_path / "out0", tmp_path / "out1"]
         for o in outs:
             o.mkdir()

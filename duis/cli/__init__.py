@@ -30,6 +30,7 @@ _COMMANDS: dict[str, str] = {
     "track": "duis.cli.track:track",
     "precommand": "duis.cli.precommand:precommand",
     "decode": "duis.cli.decode:decode",
+    "counters": "duis.cli.counters:counters",
 }
 
 

@@ -134,11 +134,9 @@ def print_error(error: DuisError | str, *, name: str | None = None) -> None:
 
 
 def fail_setup(error: DuisError | str) -> NoReturn:
-    """Report a set-up problem on stderr and exit 2 (never a traceback)."""
-    if isinstance(error, DuisError):
-        click.echo(f"duis: error: {error}", err=True)
-    else:
-        click.echo(f"duis: error: {error}", err=True)
+    """Report a set-up problem on stderr, with its rule id like a finding line, and exit 2."""
+    rule = f" [{error.rule}]" if isinstance(error, DuisError) and error.rule else ""
+    click.echo(f"duis: error: {error}{rule}", err=True)
     sys.exit(EXIT_SETUP)
 
 

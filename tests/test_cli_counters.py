@@ -1,0 +1,102 @@
+"""``duis counters show`` / ``reinit``: recovering a store that lost its state."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from duis.cli import cli
+from duis.ids import EUI64
+from signing import CounterStore
+
+EUI = "90-B3-D5-1F-30-01-00-00"
+
+
+@pytest.fixture(autouse=True)
+def _no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DUIS_CONFIG", raising=False)
+    monkeypatch.delenv("DUIS_COUNTER_DB", raising=False)
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["counters", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_show_prints_last_issued_and_seen(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    with CounterStore(db) as store:
+        store.reserve(EUI64.parse(EUI), 3)
+        issued = store.last_issued(EUI64.parse(EUI))
+        store.check_and_record(EUI64.parse(EUI), 42)
+    code, out, _ = _run("show", EUI, "--counter-db", str(db))
+    assert code == 0
+    assert f"{EUI}: last issued {issued}, last seen 42" in out
+
+
+def test_truncated_store_is_refused_then_reinit_above_n(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    with CounterStore(db) as store:
+        store.next(EUI64.parse(EUI))
+    db.write_bytes(b"")  # the store lost its state
+    code, _, err = _run("show", EUI, "--counter-db", str(db))
+    assert code == 2
+    assert "[counter.store]" in err and "Traceback" not in err
+    above = 2**50
+    code, out, _ = _run("reinit", "--above", str(above), "--counter-db", str(db))
+    assert code == 0 and str(above) in out
+    with CounterStore(db) as store:
+        assert store.next(EUI64.parse(EUI)) > above
+
+
+def test_reinit_of_a_store_with_its_table_dropped(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    with CounterStore(db) as store:
+        store.next(EUI64.parse(EUI))
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE issued")
+    code, _, _ = _run("reinit", "--above", "7000000000000", "--counter-db", str(db))
+    assert code == 0
+    with CounterStore(db) as store:
+        assert store.next(EUI64.parse(EUI)) > 7000000000000
+
+
+def test_reinit_of_a_healthy_store_keeps_its_counters(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    with CounterStore(db) as store:
+        store.reserve(EUI64.parse(EUI), 1)
+        last = store.last_issued(EUI64.parse(EUI))
+    code, _, _ = _run("reinit", "--above", "5", "--counter-db", str(db))
+    assert code == 0
+    with CounterStore(db) as store:
+        assert store.last_issued(EUI64.parse(EUI)) == last
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "not-an-eui"),
+        ("reinit",),
+        ("reinit", "--above", "-1"),
+        ("reinit", "--above", "x"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    code, _, _ = _run(*args, "--counter-db", str(tmp_path / "c.sqlite3"))
+    assert code == 2
+
+
+def test_setup_error_line_carries_rule_id(tmp_path: Path) -> None:
+    """``fail_setup`` ends its line with the rule id, as the finding lines do."""
+    db = tmp_path / "c.sqlite3"
+    db.write_bytes(b"")
+    code, _, err = _run("reinit", "--above", "x", "--counter-db", str(db))
+    assert code == 2
+    code, _, err = _run("show", EUI, "--counter-db", str(db))
+    assert code == 2
+    assert err.startswith(f"duis: error: {db}: counter store exists but")
+    assert err.rstrip().endswith("[counter.store]")
