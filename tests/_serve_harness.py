@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,18 @@ class Server:
                 with contextlib.suppress(ValueError):
                     out.append(json.loads(line))
         return out
+
+    def access_lines_until(
+        self, done: Callable[[list[dict[str, Any]]], bool], timeout: float = 30.0
+    ) -> list[dict[str, Any]]:
+        """The access log once ``done`` holds for it: a worker writes a request's line
+        after the response has gone out, so a client may read the log before it."""
+        deadline = time.monotonic() + timeout
+        lines = self.access_lines()
+        while not done(lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            lines = self.access_lines()
+        return lines
 
     def stop(self, timeout: float = 20.0) -> int:
         if self.proc.poll() is None:
