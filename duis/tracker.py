@@ -286,9 +286,10 @@ def _counter_time(request_id: str) -> datetime | None:
 
 def _execution_at(request: Request) -> datetime | None:
     found = request.body.find(f"{{{SR}}}ExecutionDateTime")
-    if found is None or not found.text:
+    text = "" if found is None else element_value(found)
+    if not text:
         return None
-    return parse_datetime(found.text)
+    return parse_datetime(text)
 
 
 class Tracker:

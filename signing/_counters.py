@@ -26,7 +26,6 @@ import contextlib
 import os
 import secrets
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+from duis._paths import user_data_dir
 from duis.config import is_counter_url
 from duis.ids import EUI64, MAX_COUNTER
 from signing._exceptions import CounterReplayError, CounterStoreError
@@ -69,13 +69,7 @@ def default_counter_path() -> Path:
     env = os.environ.get(ENV_VAR)
     if env and not is_counter_url(env):
         return Path(env).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "duis" / "counters.sqlite3"
+    return user_data_dir() / "counters.sqlite3"
 
 
 def default_counter_location() -> str | Path:

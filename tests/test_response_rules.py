@@ -331,3 +331,40 @@ def test_mutated_throttling_never_breaks_the_rules(seq: str, count: str) -> None
 def _xml_text(value: str) -> str:
     clean = "".join(c for c in value if c.isprintable())
     return clean.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _split_by_comment(path: str, before: str, after: str) -> Edit:
+    """``<X>before<!-- -->after</X>``: the XSD (and the DCC) read ``before + after``."""
+
+    def edit(root: etree._Element) -> None:
+        found = root.find(path, NS)
+        assert found is not None, path
+        found.text = before
+        comment = etree.Comment(" split ")
+        comment.tail = after
+        found.append(comment)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "example", "edits"),
+    [
+        # SRV 4.1.1 (not device-dated), written 4.1<!-- -->.1
+        (
+            "future-dated.pattern",
+            FUTURE,
+            (
+                set_text(".//sr:ResponseMessage/sr:ServiceReference", "4.1"),
+                _split_by_comment(".//sr:ResponseMessage/sr:ServiceReferenceVariant", "4.1", ".1"),
+            ),
+        ),
+        # 8F66 on a plain DeviceAlertMessage, written 8F<!-- -->66
+        ("future-dated.body-kind", DEVICE_ALERT, (_split_by_comment(DEVICE_CODE, "8F", "66"),)),
+    ],
+    ids=["srv", "alert-code"],
+)
+def test_response_rules_read_text_split_by_comments_as_the_xsd_does(
+    rule_id: str, example: str, edits: tuple[Edit, ...]
+) -> None:
+    assert rule_id in findings(crafted(example, *edits))

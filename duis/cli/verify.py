@@ -31,7 +31,7 @@ from duis.cli._inputs import Document, Note, Problem, expand
 from duis.cli._render import FORMATS
 from duis.cli._settings import Resolver
 from duis.namespaces import SR, clark
-from duis.xml import DEFAULT_MAX_BYTES
+from duis.xml import DEFAULT_MAX_BYTES, element_value
 
 if TYPE_CHECKING:
     from duis.ids import EUI64
@@ -256,7 +256,7 @@ def _replay(result: VerifiedMessage, store: CounterStore, report: Report) -> Non
         el = result.root.find(clark(SR, "Header"))
         rid_el = None if el is None else el.find(clark(SR, "ResponseID"))
         try:
-            rid = RequestID.parse(rid_el.text or "") if rid_el is not None else None
+            rid = RequestID.parse(element_value(rid_el)) if rid_el is not None else None
         except ValueError:
             rid = None
     if rid is None:

@@ -30,7 +30,7 @@ from duis.alerts import alert_device, summarize, unsigned_value
 from duis.config import Config
 from duis.namespaces import RA, SR
 from duis.report import Report
-from duis.xml import sourceline
+from duis.xml import element_value, sourceline
 
 __all__ = [
     "DEVICE_DATED_PATTERNS",
@@ -99,10 +99,8 @@ def _codes_to_elements(table: dict[str, frozenset[str]]) -> dict[str, frozenset[
 
 
 def _text(el: etree._Element | None) -> str:
-    if el is None:
-        return ""
-    text = el.text
-    return text.strip() if isinstance(text, str) else ""
+    # The one text reader: comments and PIs inside the text do not cut it.
+    return "" if el is None else element_value(el)
 
 
 def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
