@@ -31,6 +31,7 @@ from duis._exceptions import InputError
 
 __all__ = [
     "OutputError",
+    "PartialWriteError",
     "Target",
     "atomic_write",
     "atomic_write_many",
@@ -43,6 +44,23 @@ _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 class OutputError(InputError):
     """An output file could not be written, or writing it was refused."""
+
+
+class PartialWriteError(OutputError):
+    """A batch stopped at a rename: the files before it are in place, the rest are not.
+
+    Raised by :func:`write_files` so a caller can tell the user exactly which outputs
+    exist (``written``, already renamed and their folders fsynced) and which do not
+    (``unwritten``, starting with the one whose rename failed); reporting the whole
+    batch as failed would hide outputs that did land.
+    """
+
+    def __init__(
+        self, message: str, *, source: str, written: list[Path], unwritten: list[Path]
+    ) -> None:
+        super().__init__(message, source=source)
+        self.written = written
+        self.unwritten = unwritten
 
 
 @dataclass(frozen=True)
@@ -191,25 +209,31 @@ def write_files(
             for t, m in zip(targets, wanted, strict=True)
         ]
     temps: list[str] = []
+    done = 0
     try:
         for target, (_, data) in zip(targets, pairs, strict=True):
             temps.append(_write_temp(target, data))
-        for done, (target, tmp) in enumerate(zip(targets, temps, strict=True)):
+        for target, tmp in zip(targets, temps, strict=True):
             try:
                 os.replace(tmp, target.real)
             except OSError as exc:
-                raise OutputError(
+                raise PartialWriteError(
                     f"cannot write: {exc.strerror or exc}"
                     + (f" ({done} earlier file(s) of this batch were written)" if done else ""),
                     source=str(target.given),
+                    written=[t.given for t in targets[:done]],
+                    unwritten=[t.given for t in targets[done:]],
                 ) from None
+            done += 1
     except BaseException:
-        for tmp in temps:
+        for tmp in temps[done:]:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
-    for folder in dict.fromkeys(t.real.parent for t in targets):
-        _fsync_folder(folder)
+    finally:
+        # The renames that happened are made durable even when a later one failed.
+        for folder in dict.fromkeys(t.real.parent for t in targets[:done]):
+            _fsync_folder(folder)
     return [t.real for t in targets]
 
 
@@ -262,6 +286,13 @@ def atomic_write_many(
     if good:
         try:
             write_files(good, overwrite_read_only=overwrite_read_only)
+        except PartialWriteError as exc:
+            first, *rest = exc.unwritten
+            failed[first] = exc
+            for path in rest:
+                failed[path] = OutputError(
+                    f"not written: the rename of {first} failed first", source=str(path)
+                )
         except OutputError as exc:
             for path, _ in good:
                 failed.setdefault(path, exc)

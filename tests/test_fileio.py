@@ -120,3 +120,51 @@ def test_batch_with_one_bad_target_writes_nothing(tmp_path: Path) -> None:
 def test_batch_modes(tmp_path: Path) -> None:
     write_files([(tmp_path / "k.pem", b"K"), (tmp_path / "c.pem", b"C")], modes=[0o600, None])
     assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600
+
+
+def _fail_nth_replace(monkeypatch: pytest.MonkeyPatch, n: int) -> list[str]:
+    """Make the n-th os.replace of duis.fileio fail (1-based); returns the calls' targets."""
+    import duis.fileio as fileio
+
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def replace(src: str, dst: str | os.PathLike[str]) -> None:
+        calls.append(str(dst))
+        if len(calls) == n:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", replace)  # type: ignore[attr-defined]
+    return calls
+
+
+def test_batch_rename_failure_names_what_landed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis.fileio import PartialWriteError
+
+    a, b, c = (tmp_path / n for n in ("a.xml", "b.xml", "c.xml"))
+    _fail_nth_replace(monkeypatch, 2)
+    with pytest.raises(PartialWriteError) as err:
+        write_files([(a, b"A"), (b, b"B"), (c, b"C")])
+    assert err.value.written == [a]
+    assert err.value.unwritten == [b, c]
+    assert "1 earlier file(s)" in str(err.value)
+    assert a.read_bytes() == b"A"
+    assert not b.exists() and not c.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml"]  # temporaries removed
+
+
+def test_batch_skipping_marks_only_unrenamed_outputs_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis.fileio import atomic_write_many
+
+    a, b, c = (tmp_path / n for n in ("a.xml", "b.xml", "c.xml"))
+    _fail_nth_replace(monkeypatch, 2)
+    failed = atomic_write_many([(a, b"A"), (b, b"B"), (c, b"C")])
+    assert set(failed) == {b, c}  # a landed: it must not be reported as failed
+    assert "No space left" in str(failed[b])
+    assert "b.xml" in str(failed[c]) and "failed first" in str(failed[c])
+    assert a.read_bytes() == b"A"
