@@ -47,6 +47,10 @@ PrivateKey = ec.EllipticCurvePrivateKey
 #: ``x500UniqueIdentifier``: the SMKI subject attribute holding the EUI-64 (X.520).
 X500_UNIQUE_IDENTIFIER = x509.ObjectIdentifier("2.5.4.45")
 
+#: ``id-on-hardwareModuleName`` (RFC 4108): the subjectAltName otherName in which SMKI
+#: device certificates carry the device's EUI-64 as ``hwSerialNum``.
+HARDWARE_MODULE_NAME = x509.ObjectIdentifier("1.3.6.1.5.5.7.8.4")
+
 #: The largest certificate or key file read (a PEM bundle of a few hundred
 #: certificates fits); anything larger, such as ``/dev/zero``, is refused unread.
 MAX_CREDENTIAL_FILE_BYTES = 1 << 20
@@ -169,6 +173,9 @@ class OrgCertificate:
     source: str | None = None
     warnings: tuple[str, ...] = field(default=())
     role_code: str | None = None
+    #: A device certificate's EUI-64, from subjectAltName ``hardwareModuleName``
+    #: (devices have no ``x500UniqueIdentifier``); None for organisation certificates.
+    device_eui: EUI64 | None = None
 
     @cached_property
     def serial(self) -> int:
@@ -264,7 +271,13 @@ class OrgCertificate:
             role = f"unknown role {self.role_code!r}"
         else:
             role = "no role"
-        eui = f"EUI {self.eui}" if self.eui else "no EUI"
+        eui = (
+            f"EUI {self.eui}"
+            if self.eui
+            else f"device EUI {self.device_eui}"
+            if self.device_eui
+            else "no EUI"
+        )
         return f"{role}, {eui}, issuer {self.issuer}, serial {self.serial}" + (
             f" ({self.source})" if self.source else ""
         )
@@ -274,6 +287,7 @@ class OrgCertificate:
             "source": self.source,
             "subject": self.subject,
             "eui": str(self.eui) if self.eui else None,
+            "device_eui": str(self.device_eui) if self.device_eui else None,
             "role": self.role.value if self.role else self.role_code,
             "role_name": self.role.name.lower() if self.role else None,
             "role_known": self.role is not None,
@@ -398,6 +412,7 @@ class OrgCertificate:
             assert isinstance(cp, x509.CertificatePolicies)
             policies = tuple(p.policy_identifier.dotted_string for p in cp)
             policies_critical = cp_ext.critical
+        device_eui = _device_eui(extensions, source)
         _public_key(cert, source)  # an unloadable key (unsupported curve) is refused now
         return cls(
             certificate=cert,
@@ -410,7 +425,69 @@ class OrgCertificate:
             source=source,
             warnings=tuple(warnings),
             role_code=role_code,
+            device_eui=device_eui,
         )
+
+
+def _der_item(raw: bytes, at: int, tag: int, what: str, source: str | None) -> tuple[bytes, int]:
+    """One DER TLV of the expected tag at ``at``: its value and the offset after it."""
+
+    def bad(why: str) -> CertificateError:
+        return CertificateError(
+            f"subjectAltName hardwareModuleName is malformed: {what} {why} at byte {at}",
+            source=source,
+        )
+
+    if at + 2 > len(raw) or raw[at] != tag:
+        raise bad(f"missing (expected tag {tag:#04x})")
+    length, start = raw[at + 1], at + 2
+    if length == 0x81 and start < len(raw):
+        length, start = raw[start], start + 1
+    elif length > 0x7F:
+        raise bad("has an unsupported length form")
+    if start + length > len(raw):
+        raise bad("runs past the end")
+    return raw[start : start + length], start + length
+
+
+def _device_eui(extensions: x509.Extensions, source: str | None) -> EUI64 | None:
+    """The EUI-64 a device certificate names in ``hardwareModuleName``, or None.
+
+    ``HardwareModuleName ::= SEQUENCE { hwType OBJECT IDENTIFIER, hwSerialNum OCTET
+    STRING }``; GBCS puts the device's 8-byte EUI in ``hwSerialNum``. Two such names,
+    or one of another shape, are refused like the subject's duplicates: a reader could
+    be fooled by whichever copy it takes.
+    """
+    try:
+        san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    names = [n for n in san if isinstance(n, x509.OtherName) and n.type_id == HARDWARE_MODULE_NAME]
+    if not names:
+        return None
+    if len(names) > 1:
+        raise CertificateError(
+            f"subjectAltName has {len(names)} hardwareModuleName values; a device certificate "
+            "names exactly one device",
+            source=source,
+        )
+    raw = names[0].value
+    body, end = _der_item(raw, 0, 0x30, "the SEQUENCE", source)
+    if end != len(raw):
+        raise CertificateError(
+            f"subjectAltName hardwareModuleName has {len(raw) - end} trailing byte(s)",
+            source=source,
+        )
+    _, at = _der_item(body, 0, 0x06, "hwType", source)
+    serial, at = _der_item(body, at, 0x04, "hwSerialNum", source)
+    if at != len(body) or len(serial) != 8:
+        raise CertificateError(
+            f"subjectAltName hardwareModuleName hwSerialNum is {len(serial)} bytes"
+            + ("" if at == len(body) else " followed by more fields")
+            + "; a device EUI-64 is 8",
+            source=source,
+        )
+    return EUI64.from_bytes(serial)
 
 
 def _public_key(cert: x509.Certificate, source: str | None) -> object:

@@ -30,7 +30,12 @@ from signing import (
     make_test_pki,
     parse_issuer_name,
 )
-from signing._certs import MAX_CREDENTIAL_FILE_BYTES, issuer_key, read_credential_file
+from signing._certs import (
+    MAX_CREDENTIAL_FILE_BYTES,
+    OrgCertificate,
+    issuer_key,
+    read_credential_file,
+)
 
 USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 DCC = EUI64.parse("90-B3-D5-1F-30-00-00-02")
@@ -481,3 +486,96 @@ def test_dev_zero_as_trust_cert_or_key_is_exit_2(
         r = runner.invoke(cli, args)
         assert r.exit_code == 2, (args, r.output)
         assert "/dev/zero" in r.output and "larger than" in r.output
+
+
+# --- Device certificates: the EUI-64 in subjectAltName hardwareModuleName (RFC 4108) ---
+
+#: DER of id-on-hardwareModuleName's value, written out by hand from RFC 4108:
+#: SEQUENCE(25) { OID(13) 1.2.826.0.1.1800000.1.2.1.2 (a made-up hwType), OCTET STRING(8) EUI }.
+_HW_TYPE = bytes.fromhex("060d2a863a0001848fb90f01020102")
+_DEVICE = bytes.fromhex("00db0000000000a5")
+
+
+def _hw_name(body: bytes) -> bytes:
+    return bytes([0x30, len(body)]) + body
+
+
+def _device_cert(*other_names: bytes) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    when = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "T1")]))
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(when)
+        .not_valid_after(when.replace(year=2040))
+    )
+    if other_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(
+                [x509.OtherName(x509.ObjectIdentifier("1.3.6.1.5.5.7.8.4"), v) for v in other_names]
+            ),
+            critical=True,
+        )
+    return builder.sign(key, hashes.SHA256())
+
+
+def test_device_certificate_names_its_device() -> None:
+    cert = OrgCertificate.from_x509(
+        _device_cert(_hw_name(_HW_TYPE + b"\x04\x08" + _DEVICE)), source="dev.pem"
+    )
+    assert cert.device_eui == EUI64.parse("00-DB-00-00-00-00-00-A5")
+    assert cert.eui is None and cert.use is None  # a device is never an organisation signer
+    assert "device EUI 00-DB-00-00-00-00-00-A5" in cert.describe()
+    assert cert.to_json()["device_eui"] == "00-DB-00-00-00-00-00-A5"
+
+
+def test_organisation_certificate_has_no_device_eui() -> None:
+    assert OrgCertificate.from_x509(_device_cert()).device_eui is None
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (_hw_name(_HW_TYPE + b"\x04\x07" + _DEVICE[:7]), "7 bytes"),
+        (_hw_name(_HW_TYPE + b"\x04\x09" + _DEVICE + b"\x00"), "9 bytes"),
+        (_hw_name(b"\x04\x08" + _DEVICE), "hwType missing"),
+        (_hw_name(_HW_TYPE), "hwSerialNum missing"),
+        (_hw_name(_HW_TYPE + b"\x04\x08" + _DEVICE + b"\x05\x00"), "more fields"),
+        (_hw_name(_HW_TYPE + b"\x0c\x08" + _DEVICE), "hwSerialNum missing"),  # a UTF8String
+    ],
+)
+def test_malformed_hardware_module_name_is_refused(value: bytes, why: str) -> None:
+    with pytest.raises(CertificateError, match=why):
+        OrgCertificate.from_x509(_device_cert(value), source="dev.pem")
+
+
+def test_two_hardware_module_names_are_refused() -> None:
+    one = _hw_name(_HW_TYPE + b"\x04\x08" + _DEVICE)
+    two = _hw_name(_HW_TYPE + b"\x04\x08" + bytes(8))
+    with pytest.raises(CertificateError, match="2 hardwareModuleName"):
+        OrgCertificate.from_x509(_device_cert(one, two))
+
+
+@pytest.mark.skipif(not RTDS_KEYSTORE.is_dir(), reason="reference data not found")
+def test_rtds_device_certificates_name_the_device_their_file_is_named_for() -> None:
+    devices = sorted(RTDS_KEYSTORE.glob("00db*.pem"))
+    assert len(devices) >= 10
+    for path in devices:
+        cert = OrgCertificate.from_x509(
+            x509.load_pem_x509_certificate(path.read_bytes()), source=str(path)
+        )
+        assert cert.device_eui == EUI64.parse(path.name[:16]), path.name
+
+
+def test_cert_show_prints_the_device_eui(tmp_path: Path) -> None:
+    pem = tmp_path / "dev.pem"
+    pem.write_bytes(
+        _device_cert(_hw_name(_HW_TYPE + b"\x04\x08" + _DEVICE)).public_bytes(
+            serialization.Encoding.PEM
+        )
+    )
+    result = CliRunner().invoke(cli, ["cert", "show", str(pem)])
+    assert "00-DB-00-00-00-00-00-A5 (device" in result.output

@@ -73,12 +73,20 @@ def show(files: tuple[str, ...], fmt: str, at_text: str | None) -> None:
     sys.exit(2 if failed else 0)
 
 
+def _eui_text(c: OrgCertificate) -> str:
+    if c.eui:
+        return str(c.eui)
+    if c.device_eui:
+        return f"{c.device_eui} (device, from subjectAltName hardwareModuleName)"
+    return "(none: not an organisation or device certificate)"
+
+
 def _show_text(c: OrgCertificate, when: datetime) -> None:
     problem = c.validity_problem(when)
     lines = [
         f"{c.source}:",
         f"  subject     {c.subject}",
-        f"  EUI-64      {c.eui if c.eui else '(none: not an organisation certificate)'}",
+        f"  EUI-64      {_eui_text(c)}",
         f"  role        {c.role_text}",
         f"  use         {c.use.value if c.use else '(none)'}",
         f"  issuer      {c.issuer}",
