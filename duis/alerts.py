@@ -16,7 +16,7 @@ from lxml import etree
 from duis.codes import alert_code
 from duis.ids import parse_decimal
 from duis.namespaces import SR
-from duis.xml import element_value
+from duis.xml import child_element, element_value, first_element
 
 __all__ = ["AlertSummary", "alert_device", "summarize"]
 
@@ -96,15 +96,6 @@ class AlertSummary:
         }
 
 
-def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
-    if parent is None:
-        return None
-    for el in parent:
-        if el.tag == tag:
-            return el
-    return None
-
-
 def _text(el: etree._Element | None) -> str:
     # The one text reader: comments and PIs inside the text do not cut it.
     return "" if el is None else element_value(el)
@@ -128,19 +119,19 @@ def summarize(root: etree._Element) -> AlertSummary | None:
     Reads the tree defensively (a message the XSD refused still gets what can be
     read), so it never raises for a tree.
     """
-    body_wrapper = _child(root, _SR + "Body")
-    body = _first(body_wrapper)
+    body_wrapper = child_element(root, _SR + "Body")
+    body = first_element(body_wrapper)
     if body is None:
         return None
     known = _BODIES.get(body.tag if isinstance(body.tag, str) else "")
     if known is None:
-        future = _child(body, _FUTURE)
+        future = child_element(body, _FUTURE)
         if future is None:
             return None
-        code = _text(_child(future, _SR + "FutureDatedAlertCode")).upper() or None
-        number = unsigned_value(_child(future, _SR + "InstructionNumber"))
-        total = unsigned_value(_child(future, _SR + "TotalCommandInstructions"))
-        rid = _text(_child(_child(root, _SR + "Header"), _SR + "RequestID"))
+        code = _text(child_element(future, _SR + "FutureDatedAlertCode")).upper() or None
+        number = unsigned_value(child_element(future, _SR + "InstructionNumber"))
+        total = unsigned_value(child_element(future, _SR + "TotalCommandInstructions"))
+        rid = _text(child_element(child_element(root, _SR + "Header"), _SR + "RequestID"))
         return AlertSummary(
             "future-dated-outcome",
             code,
@@ -151,11 +142,11 @@ def summarize(root: etree._Element) -> AlertSummary | None:
             (number, total) if number is not None and total is not None else None,
         )
     kind, code_tag = known
-    seq = unsigned_value(_child(body, _SR + "ThrottledAlertSequenceId"))
-    count = unsigned_value(_child(body, _SR + "ThrottledAlertCount"))
+    seq = unsigned_value(child_element(body, _SR + "ThrottledAlertSequenceId"))
+    count = unsigned_value(child_element(body, _SR + "ThrottledAlertCount"))
     if code_tag is None and seq is None and count is None:
         return None  # a SMETS1 response without throttling is no alert
-    code = _text(_child(body, code_tag)) if code_tag else ""
+    code = _text(child_element(body, code_tag)) if code_tag else ""
     if kind == "device-alert":
         code = code.upper()
     return AlertSummary(kind, code or None, _meaning(code), alert_device(root), seq, count)
@@ -174,12 +165,12 @@ def alert_device(root: etree._Element) -> str | None:
     A device alert's ResponseID runs from the device to the User; a DCC alert names
     the device inside its event; a SMETS1 response's RequestID targets it.
     """
-    header = _child(root, _HEADER)
-    body = _first(_child(root, _BODY))
+    header = child_element(root, _HEADER)
+    body = first_element(child_element(root, _BODY))
     if body is None:
         return None
     if body.tag == _DCC_ALERT:
-        event = _first(_child(body, _DCC_ALERT_WRAPPER))
+        event = first_element(child_element(body, _DCC_ALERT_WRAPPER))
         if event is not None:
             for name in _DEVICE_FIELDS:
                 found = next(
@@ -189,16 +180,10 @@ def alert_device(root: etree._Element) -> str | None:
                 if found is not None:
                     return _text(found).upper()
         return None
-    rid = _text(_child(header, _RESPONSE_ID))
+    rid = _text(child_element(header, _RESPONSE_ID))
     if rid.count(":") == 2:
         return rid.split(":")[0].upper()
-    req = _text(_child(header, _REQUEST_ID))
+    req = _text(child_element(header, _REQUEST_ID))
     if req.count(":") == 2:
         return req.split(":")[1].upper()
     return None
-
-
-def _first(parent: etree._Element | None) -> etree._Element | None:
-    if parent is None:
-        return None
-    return next((el for el in parent if isinstance(el.tag, str)), None)

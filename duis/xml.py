@@ -27,8 +27,10 @@ __all__ = [
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_NAMESPACES",
     "XInput",
+    "child_element",
     "element_text",
     "element_value",
+    "first_element",
     "parse",
     "read_input",
     "sourceline",
@@ -494,6 +496,30 @@ def sourceline(el: etree._Element) -> int | None:
     """The element's line, typed (lxml-stubs say ``sourceline`` may be anything)."""
     line = el.sourceline
     return line if isinstance(line, int) else None
+
+
+def child_element(parent: etree._Element | None, tag: str) -> etree._Element | None:
+    """The first child with the Clark-notation ``tag``, or None (also for no parent).
+
+    A plain scan rather than ``find``: ``find`` takes a path, so a tag read from a
+    message (or one with ``[`` in it) would be interpreted, not compared.
+    """
+    if parent is None:
+        return None
+    for el in parent:
+        if el.tag == tag:
+            return el
+    return None
+
+
+def first_element(parent: etree._Element | None) -> etree._Element | None:
+    """The first element child, skipping comments and PIs; None if there is none."""
+    if parent is None:
+        return None
+    for el in parent:
+        if isinstance(el.tag, str):
+            return el
+    return None
 
 
 _sourceline = sourceline

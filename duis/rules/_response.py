@@ -30,7 +30,7 @@ from duis.alerts import alert_device, summarize, unsigned_value
 from duis.config import Config
 from duis.namespaces import RA, SR
 from duis.report import Report
-from duis.xml import element_value, sourceline
+from duis.xml import child_element, element_value, first_element, sourceline
 
 __all__ = [
     "DEVICE_DATED_PATTERNS",
@@ -103,24 +103,6 @@ def _text(el: etree._Element | None) -> str:
     return "" if el is None else element_value(el)
 
 
-def _child(parent: etree._Element | None, tag: str) -> etree._Element | None:
-    if parent is None:
-        return None
-    for el in parent:
-        if el.tag == tag:
-            return el
-    return None
-
-
-def _first_element(parent: etree._Element | None) -> etree._Element | None:
-    if parent is None:
-        return None
-    for el in parent:
-        if isinstance(el.tag, str):
-            return el
-    return None
-
-
 def _local(el: etree._Element) -> str:
     tag = el.tag
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -190,19 +172,19 @@ def check_response(
 
 
 def _check(root: etree._Element, report: Report, sequences: AlertSequences | None) -> None:
-    body = _first_element(_child(root, _BODY))
+    body = first_element(child_element(root, _BODY))
     if body is None:
         return
     tag = body.tag
     if tag == _RESPONSE_MESSAGE:
-        future = _child(body, _FUTURE)
+        future = child_element(body, _FUTURE)
         if future is not None:
-            srv = _text(_child(body, _SRV))
+            srv = _text(child_element(body, _SRV))
             _future_dated_pattern(report, srv, future)
             _future_dated_instruction(report, future)
         return
     if tag == _DEVICE_ALERT:
-        code_el = _child(body, _ALERT_CODE)
+        code_el = child_element(body, _ALERT_CODE)
         if _text(code_el).upper() in _FUTURE_CODES:
             _future_dated_body_kind(report, _text(code_el).upper(), code_el)
     elif tag == _DCC_ALERT:
@@ -236,8 +218,8 @@ def _future_dated_pattern(report: Report, srv: str, future: etree._Element) -> N
 
 
 def _future_dated_instruction(report: Report, future: etree._Element) -> None:
-    num_el = _child(future, _INSTRUCTION)
-    total_el = _child(future, _TOTAL)
+    num_el = child_element(future, _INSTRUCTION)
+    total_el = child_element(future, _TOTAL)
     number, total = unsigned_value(num_el), unsigned_value(total_el)
     if number is None or total is None:
         return
@@ -291,8 +273,8 @@ def _device_alert_payload(report: Report, code: str, payload: etree._Element) ->
 
 
 def _dcc_alert_event(report: Report, body: etree._Element) -> None:
-    code_el = _child(body, _DCC_ALERT_CODE)
-    event = _first_element(_child(body, _DCC_ALERT_WRAPPER))
+    code_el = child_element(body, _DCC_ALERT_CODE)
+    event = first_element(child_element(body, _DCC_ALERT_WRAPPER))
     code = _text(code_el)
     if event is None or not code:
         return
@@ -321,8 +303,8 @@ def _throttling(
     report: Report,
     sequences: AlertSequences | None,
 ) -> None:
-    seq_el = _child(body, _SEQ)
-    count_el = _child(body, _COUNT)
+    seq_el = child_element(body, _SEQ)
+    count_el = child_element(body, _COUNT)
     if count_el is not None and seq_el is None:
         _throttle_count_without_id(report, body, count_el)
     seq = unsigned_value(seq_el)
@@ -370,13 +352,13 @@ def check_mmc_alert(root: etree._Element, report: Report, config: Config) -> Non
     """The response rules for MMC output (``ra:GBCSResponse``): its device alert payload."""
     del config
     try:
-        body = _child(root, _RA + "Body")
-        alert = _child(body, _RA + "DeviceAlertMessage")
-        content = _child(alert, _RA + "DeviceAlertContent")
+        body = child_element(root, _RA + "Body")
+        alert = child_element(body, _RA + "DeviceAlertMessage")
+        content = child_element(alert, _RA + "DeviceAlertContent")
         if content is None:
             return
-        code_el = _child(content, _RA + "GBCSHexAlertCode")
-        payload = _first_element(_child(content, _RA + "Payload"))
+        code_el = child_element(content, _RA + "GBCSHexAlertCode")
+        payload = first_element(child_element(content, _RA + "Payload"))
         code = _text(code_el).upper()
         if payload is not None and code:
             _device_alert_payload(report, code, payload)
