@@ -3,9 +3,12 @@
 ``POST /sign`` and ``POST /verify`` take and give exactly what DCC's signing tool
 does (``{"message": base64, "preserveCounter"?: bool}`` in, ``{"message": base64}``
 out, ``400 {"error", "errorCode"}`` on refusal), so its clients switch by changing
-a URL; the error body adds our ``rule`` id. Signing and verifying run on the event
-loop itself: they are short CPU work (well under a millisecond), and a thread hop
-would cost more than it could overlap. Starlette routes the requests; the outer
+a URL; the error body adds our ``rule`` id. Signing runs in a pool of threads, so a
+request waiting for its counter's durable commit never blocks the event loop, and
+the requests waiting at one moment share one commit (see
+:mod:`signing._counters_group`); the worker processes are what use the cores.
+Verifying and validating are CPU work alone (no waiting) and run on the loop, where
+a thread hop would only add its cost. Starlette routes the requests; the outer
 layer here, plain ASGI, does what every request needs: authentication, the access
 log line and the metrics.
 """
@@ -15,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import json
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -61,6 +66,9 @@ _JSON = "application/json"
 _ROUTES = frozenset({"/sign", "/verify", "/validate", "/healthz", "/metrics"})
 #: Paths answered without a token: a load balancer's health check carries none.
 _PUBLIC = frozenset({"/healthz"})
+#: Threads signing at once in a worker: enough for every request of a busy worker to
+#: wait on the same commit, so one durable transaction serves them all.
+SIGN_THREADS = 64
 
 
 def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIApp:
@@ -68,11 +76,13 @@ def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIA
     svc = service if service is not None else Service(settings)
     tokens = load_tokens(settings)
     metrics = Metrics()
-    api = _Endpoints(svc, settings, metrics)
+    pool = ThreadPoolExecutor(SIGN_THREADS, thread_name_prefix="duis-sign")
+    api = _Endpoints(svc, settings, metrics, pool)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        pool.shutdown(wait=True)  # in-flight signs finish (their counters are recorded)
         svc.close()
 
     inner = Starlette(
@@ -162,7 +172,7 @@ class _Outer:
             "bytes_in": note.get("bytes_in", 0),
             "bytes_out": sent,
         }
-        for key in ("rule", "request_id", "signer"):
+        for key in ("rule", "request_id", "counter", "seq", "batch", "signer"):
             if key in note:
                 line[key] = note[key]
         access_log.info(json.dumps(line, separators=(",", ":")))
@@ -176,8 +186,15 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 class _Endpoints:
-    def __init__(self, service: Service, settings: ServeSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        service: Service,
+        settings: ServeSettings,
+        metrics: Metrics,
+        pool: ThreadPoolExecutor,
+    ) -> None:
         self.service = service
+        self.pool = pool
         self.max_body = settings.max_body
         self.timeout = settings.request_timeout
         self.metrics_store = metrics
@@ -190,11 +207,16 @@ class _Endpoints:
             if not isinstance(preserve, bool):
                 raise BadJSONError('"preserveCounter" must be true or false')
             xml = _message(doc)
-            signed = self.service.sign(xml, preserve_counter=preserve)
+            work = functools.partial(self.service.sign, xml, preserve_counter=preserve)
+            signed, issue = await asyncio.get_running_loop().run_in_executor(self.pool, work)
         except DuisError as exc:
             return _refusal(exc, note)
         if signed.request_id is not None:
             note["request_id"] = str(signed.request_id)
+        if issue is not None:  # what a checker of the counter guarantee needs
+            note["counter"] = issue.counter
+            note["seq"] = issue.seq
+            note["batch"] = issue.batch
         return _message_response(signed.xml)
 
     async def verify(self, request: Request) -> Response:
