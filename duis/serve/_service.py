@@ -61,6 +61,7 @@ class Service:
             preserve_counter=preserve_counter,
             validate=self.settings.validate_on_sign,
             config=self.config,
+            schemas=self.registry,  # the one /validate uses, resolved once at start-up
             at=self.settings.at,
             allow_digital_signing=self.settings.allow_digital_signing,
             source="<request>",
