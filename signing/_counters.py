@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from duis._paths import user_data_dir
-from duis._sqlite import ThreadConnections, connect_wal
+from duis._sqlite import ThreadConnections, WriterLock, connect_wal
 from duis.config import is_counter_url
 from duis.ids import EUI64, MAX_COUNTER
 from signing._exceptions import CounterReplayError, CounterStoreError
@@ -306,6 +306,7 @@ class SQLiteCounterStore(CounterStore):
         self.location = str(self.path)
         self._durable = durable
         self._conns = ThreadConnections()
+        self._writers = WriterLock(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -431,21 +432,22 @@ class SQLiteCounterStore(CounterStore):
         conn = self._connect()
         key = str(originator)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute(
-                    f"SELECT last FROM {table} WHERE originator = ?", (key,)
-                ).fetchone()
-                value = decide(self._stored(row, originator), self._floor(conn))
-                conn.execute(
-                    f"INSERT INTO {table} (originator, last) VALUES (?, ?) "
-                    "ON CONFLICT(originator) DO UPDATE SET last = excluded.last",
-                    (key, value - _SHIFT),
-                )
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with self._writers.held():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    row = conn.execute(
+                        f"SELECT last FROM {table} WHERE originator = ?", (key,)
+                    ).fetchone()
+                    value = decide(self._stored(row, originator), self._floor(conn))
+                    conn.execute(
+                        f"INSERT INTO {table} (originator, last) VALUES (?, ?) "
+                        "ON CONFLICT(originator) DO UPDATE SET last = excluded.last",
+                        (key, value - _SHIFT),
+                    )
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise self._failed(exc) from None
         return value

@@ -2,7 +2,8 @@
 
 A connection must cross neither a thread nor a fork (``duis._sqlite``): each thread
 gets its own, a forked child opens its own and never closes its parent's, and the
-connection is in WAL mode with the durability asked for.
+connection is in WAL mode with the durability asked for. Writers of the counter store
+take turns on a lock file beside it, and go on without one where it cannot be made.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from duis._sqlite import ThreadConnections, connect_wal
+from duis._sqlite import ThreadConnections, WriterLock, connect_wal
 
 
 def test_connect_wal_modes(tmp_path: Path) -> None:
@@ -58,3 +59,35 @@ def test_a_forked_child_neither_uses_nor_closes_the_parents(tmp_path: Path) -> N
     assert conns.current() is mine
     assert mine.execute("SELECT 1").fetchone() == (1,)  # the child did not close it
     conns.close()
+
+
+def test_writers_take_turns_on_the_lock_file(tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl", reason="the writer lock file needs fcntl (POSIX)")
+    lock = WriterLock(tmp_path / "c.db")
+    assert lock.path == tmp_path / "c.db.lock"
+    entered = threading.Event()
+
+    def writer() -> None:
+        with lock.held():
+            entered.set()
+
+    with lock.held():  # creates the file
+        pass
+    other = os.open(lock.path, os.O_RDWR)  # another open file: as another process
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        t = threading.Thread(target=writer)
+        t.start()
+        assert not entered.wait(0.3)  # waits for the other writer's turn
+        fcntl.flock(other, fcntl.LOCK_UN)
+        assert entered.wait(5)
+        t.join(5)
+    finally:
+        os.close(other)
+
+
+def test_without_a_lock_file_sqlite_locking_alone(tmp_path: Path) -> None:
+    lock = WriterLock(tmp_path / "missing-folder" / "c.db")  # the lock file cannot be made
+    with lock.held():
+        pass
+    assert not lock.path.exists()
