@@ -24,7 +24,6 @@ import enum
 import hashlib
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -35,6 +34,7 @@ from lxml import etree
 from duis import catalogue
 from duis._exceptions import DuisError, ModelError
 from duis._paths import user_data_dir
+from duis._sqlite import ThreadConnections, connect_wal
 from duis.alerts import alert_device
 from duis.codes import response_code
 from duis.ids import RequestID
@@ -304,7 +304,7 @@ class Tracker:
         """
         self.path = Path(path) if path is not None else default_tracker_path()
         self._durable = durable
-        self._local = threading.local()
+        self._conns = ThreadConnections()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -318,28 +318,21 @@ class Tracker:
     # -- storage -----------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
+        conn = self._conns.current()  # a connection crosses no thread and no fork
+        if conn is not None:
             return conn
         try:
-            conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
+            conn = connect_wal(self.path, durable=self._durable)
             conn.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise TrackerError(
                 f"cannot open the tracker store: {exc}; choose another with --db or ${ENV_VAR}",
                 source=str(self.path),
             ) from None
-        self._local.conn = conn
-        self._local.pid = os.getpid()
-        return conn
+        return self._conns.keep(conn)
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            conn.close()
-        self._local.conn = None
+        self._conns.close()
 
     def __enter__(self) -> Tracker:
         return self

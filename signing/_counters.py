@@ -26,7 +26,6 @@ import contextlib
 import os
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from duis._paths import user_data_dir
+from duis._sqlite import ThreadConnections, WriterLock, connect_wal
 from duis.config import is_counter_url
 from duis.ids import EUI64, MAX_COUNTER
 from signing._exceptions import CounterReplayError, CounterStoreError
@@ -305,7 +305,8 @@ class SQLiteCounterStore(CounterStore):
         self.path = Path(path) if path is not None else default_counter_path()
         self.location = str(self.path)
         self._durable = durable
-        self._local = threading.local()
+        self._conns = ThreadConnections()
+        self._writers = WriterLock(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -363,9 +364,8 @@ class SQLiteCounterStore(CounterStore):
     # --- connections -------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        # A connection must not cross a fork: the child opens its own.
-        if conn is not None and self._local.pid == os.getpid():
+        conn = self._conns.current()  # a connection crosses no thread and no fork
+        if conn is not None:
             return conn
         try:
             size = self.path.stat().st_size
@@ -378,9 +378,7 @@ class SQLiteCounterStore(CounterStore):
         if size == 0:
             raise lost_state_error(self.location, "its file is empty (0 bytes)")
         try:
-            conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
+            conn = connect_wal(self.path, durable=self._durable)
             tables = {
                 row[0]
                 for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -409,15 +407,10 @@ class SQLiteCounterStore(CounterStore):
                 raise CounterStoreError(
                     f"cannot upgrade the counter store: {exc}", source=self.location
                 ) from None
-        self._local.conn = conn
-        self._local.pid = os.getpid()
-        return conn
+        return self._conns.keep(conn)
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            conn.close()
-        self._local.conn = None
+        self._conns.close()
 
     # --- the primitives ------------------------------------------------------------
 
@@ -439,21 +432,22 @@ class SQLiteCounterStore(CounterStore):
         conn = self._connect()
         key = str(originator)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute(
-                    f"SELECT last FROM {table} WHERE originator = ?", (key,)
-                ).fetchone()
-                value = decide(self._stored(row, originator), self._floor(conn))
-                conn.execute(
-                    f"INSERT INTO {table} (originator, last) VALUES (?, ?) "
-                    "ON CONFLICT(originator) DO UPDATE SET last = excluded.last",
-                    (key, value - _SHIFT),
-                )
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with self._writers.held():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    row = conn.execute(
+                        f"SELECT last FROM {table} WHERE originator = ?", (key,)
+                    ).fetchone()
+                    value = decide(self._stored(row, originator), self._floor(conn))
+                    conn.execute(
+                        f"INSERT INTO {table} (originator, last) VALUES (?, ?) "
+                        "ON CONFLICT(originator) DO UPDATE SET last = excluded.last",
+                        (key, value - _SHIFT),
+                    )
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise self._failed(exc) from None
         return value

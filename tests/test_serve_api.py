@@ -235,3 +235,49 @@ def test_access_log_is_json_and_never_holds_key_or_token(server: Server, pki: Pa
         body = "".join(key_file.read_text().splitlines()[1:-1])
         assert body[:40] not in log.replace("\n", "")
     assert "PRIVATE KEY" not in log
+
+
+def test_a_bug_on_the_direct_routes_is_500_without_details(pki: Path, tmp_path: Path) -> None:
+    """/sign and /verify skip Starlette's layers: a bug there must still be answered as
+    Starlette's handler answers it (500, serve.internal, nothing of the exception)."""
+    import asyncio
+
+    from duis.config import Config
+    from duis.serve import ServeSettings
+    from duis.serve._app import create_app
+    from duis.serve._service import Service
+
+    settings = ServeSettings(
+        config=Config(keystore=pki), counter_db=str(tmp_path / "c.db"), access_log=False
+    )
+    service = Service(settings)
+
+    def broken(xml: bytes) -> None:
+        raise RuntimeError("secret-detail-0451")
+
+    service.verify = broken  # type: ignore[assignment,method-assign]
+    app = create_app(settings, service)
+    body = json.dumps({"message": b64(b"<x/>")}).encode()
+    scope = {
+        "type": "http", "method": "POST", "path": "/verify", "query_string": b"",
+        "headers": [(b"content-length", str(len(body)).encode())], "root_path": "",
+        "scheme": "http", "server": ("127.0.0.1", 8080), "client": ("127.0.0.1", 1),
+        "http_version": "1.1", "asgi": {"version": "3.0"},
+    }  # fmt: skip
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 500
+    answer = json.loads(sent[1]["body"])  # type: ignore[arg-type]
+    assert answer == {
+        "error": "internal error",
+        "errorCode": "InternalError",
+        "rule": "serve.internal",
+    }
+    service.close()

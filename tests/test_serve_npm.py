@@ -4,6 +4,8 @@ The wrapper's HTTP backend (``backend: new URL(...)``, ``headers``) arrived in i
 0.2.0; the test installs it from npm into a temporary folder (or from
 ``$DUIS_SIGN_WRAP_PACKAGE``, a tarball or folder, where the registry at hand is
 older) and skips with the reason where Node, npm or that version is unavailable.
+Where it skips, ``tests/test_serve_node.py`` still drives the server from Node (its
+global ``fetch``, no package), so Node against our server is tested wherever Node is.
 """
 
 from __future__ import annotations

@@ -3,11 +3,14 @@
 ``POST /sign`` and ``POST /verify`` take and give exactly what DCC's signing tool
 does (``{"message": base64, "preserveCounter"?: bool}`` in, ``{"message": base64}``
 out, ``400 {"error", "errorCode"}`` on refusal), so its clients switch by changing
-a URL; the error body adds our ``rule`` id. Signing and verifying run on the event
-loop itself: they are short CPU work (well under a millisecond), and a thread hop
-would cost more than it could overlap. Starlette routes the requests; the outer
-layer here, plain ASGI, does what every request needs: authentication, the access
-log line and the metrics.
+a URL; the error body adds our ``rule`` id. Signing with a fresh counter runs in a
+pool of threads, so a request waiting for its counter's durable commit never blocks
+the event loop, and the requests waiting at one moment share one commit (see
+:mod:`signing._counters_group`); the worker processes are what use the cores.
+Verifying, validating and signing with ``preserveCounter`` are CPU work alone (no
+waiting) and run on the loop, where a thread hop would only add its cost. Starlette
+routes the requests; the outer layer here, plain ASGI, does what every request
+needs: authentication, the access log line and the metrics.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import json
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -53,6 +58,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 access_log = logging.getLogger("duis.serve.access")
 error_log = logging.getLogger("duis.serve.error")
@@ -61,6 +67,10 @@ _JSON = "application/json"
 _ROUTES = frozenset({"/sign", "/verify", "/validate", "/healthz", "/metrics"})
 #: Paths answered without a token: a load balancer's health check carries none.
 _PUBLIC = frozenset({"/healthz"})
+#: Threads signing with fresh counters at once in a worker. Enough that the requests
+#: arriving while a durable commit is under way (a few milliseconds) all join the next
+#: one; more would only interleave more signs on the GIL, delaying each of them.
+SIGN_THREADS = 16
 
 
 def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIApp:
@@ -68,11 +78,13 @@ def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIA
     svc = service if service is not None else Service(settings)
     tokens = load_tokens(settings)
     metrics = Metrics()
-    api = _Endpoints(svc, settings, metrics)
+    pool = ThreadPoolExecutor(SIGN_THREADS, thread_name_prefix="duis-sign")
+    api = _Endpoints(svc, settings, metrics, pool)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        pool.shutdown(wait=True)  # in-flight signs finish (their counters are recorded)
         svc.close()
 
     inner = Starlette(
@@ -86,14 +98,26 @@ def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIA
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
         lifespan=lifespan,
     )
-    return _Outer(inner, tokens, metrics, settings.access_log)
+    # DCC's API, the hot path, is dispatched without Starlette's routing and
+    # middleware layers (a fifth of a request's CPU time); everything else, wrong
+    # methods on these paths included, goes through Starlette.
+    direct: dict[str, Endpoint] = {"/sign": api.sign, "/verify": api.verify}
+    return _Outer(inner, tokens, metrics, settings.access_log, direct)
 
 
 class _Outer:
     """Authentication, access log and metrics around every request."""
 
-    def __init__(self, app: ASGIApp, tokens: TokenSet, metrics: Metrics, log: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        tokens: TokenSet,
+        metrics: Metrics,
+        log: bool,
+        direct: dict[str, Endpoint],
+    ) -> None:
         self.app = app
+        self.direct = direct
         self.tokens = tokens
         self.metrics = metrics
         self.log = log
@@ -131,7 +155,11 @@ class _Outer:
                     scope, receive, send_wrapper
                 )
             else:
-                await self.app(scope, receive, send_wrapper)
+                endpoint = self.direct.get(path) if scope["method"] == "POST" else None
+                if endpoint is not None:
+                    await _call(endpoint, scope, receive, send_wrapper)
+                else:
+                    await self.app(scope, receive, send_wrapper)
         finally:
             self.metrics.in_flight -= 1
             elapsed = time.perf_counter() - start
@@ -162,10 +190,20 @@ class _Outer:
             "bytes_in": note.get("bytes_in", 0),
             "bytes_out": sent,
         }
-        for key in ("rule", "request_id", "signer"):
+        for key in ("rule", "request_id", "counter", "seq", "batch", "signer"):
             if key in note:
                 line[key] = note[key]
         access_log.info(json.dumps(line, separators=(",", ":")))
+
+
+async def _call(endpoint: Endpoint, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run one endpoint as Starlette's route would, a bug answered as its handler does."""
+    request = Request(scope, receive)
+    try:
+        response = await endpoint(request)
+    except Exception as exc:
+        response = await _internal_error(request, exc)
+    await response(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -176,8 +214,15 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 class _Endpoints:
-    def __init__(self, service: Service, settings: ServeSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        service: Service,
+        settings: ServeSettings,
+        metrics: Metrics,
+        pool: ThreadPoolExecutor,
+    ) -> None:
         self.service = service
+        self.pool = pool
         self.max_body = settings.max_body
         self.timeout = settings.request_timeout
         self.metrics_store = metrics
@@ -190,11 +235,19 @@ class _Endpoints:
             if not isinstance(preserve, bool):
                 raise BadJSONError('"preserveCounter" must be true or false')
             xml = _message(doc)
-            signed = self.service.sign(xml, preserve_counter=preserve)
+            work = functools.partial(self.service.sign, xml, preserve_counter=preserve)
+            if preserve:  # no counter to wait for: CPU work alone, as /verify
+                signed, issue = work()
+            else:
+                signed, issue = await asyncio.get_running_loop().run_in_executor(self.pool, work)
         except DuisError as exc:
             return _refusal(exc, note)
         if signed.request_id is not None:
             note["request_id"] = str(signed.request_id)
+        if issue is not None:  # what a checker of the counter guarantee needs
+            note["counter"] = issue.counter
+            note["seq"] = issue.seq
+            note["batch"] = issue.batch
         return _message_response(signed.xml)
 
     async def verify(self, request: Request) -> Response:

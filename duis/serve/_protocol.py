@@ -6,7 +6,10 @@ timed out: each such connection costs a socket and memory forever, and enough of
 them exhaust the worker. Here the headers must arrive within the request timeout,
 counted from connecting or from a request's first byte; the body then has the same
 time again, enforced by the application (:mod:`duis.serve._app`). The protocol
-also turns Nagle's algorithm off explicitly, the stall DCC's own server suffers.
+also turns Nagle's algorithm off explicitly, the stall DCC's own server suffers,
+and, since that sends every write at once, gathers the writes of one loop iteration
+(uvicorn writes a response's head and body separately) into one send: one segment
+and one wake-up of the client per response instead of two.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -44,6 +47,8 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):  # a platform without the option
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # Every response cycle writes through this (uvicorn hands it self.transport).
+        self.transport = cast(asyncio.Transport, _GatheringTransport(transport, self.loop))
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -77,3 +82,35 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
             return
         self.transport.write(_408 % (len(_408_BODY), _408_BODY))
         self.transport.close()
+
+
+class _GatheringTransport:
+    """A transport whose writes within one loop iteration leave in one send.
+
+    Everything but ``write`` and ``close`` is the real transport's; ``close`` sends
+    what is gathered first, so nothing written is lost.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._parts:
+            self._loop.call_soon(self._flush)
+        self._parts.append(data)
+
+    def _flush(self) -> None:
+        if self._parts:
+            data = b"".join(self._parts)
+            self._parts.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

@@ -13,7 +13,6 @@ from duis.schemas import SchemaRegistry
 from duis.serve._settings import ServeSettings
 from mmc import GBCS_RESPONSE, validate_gbcs_tree
 from signing import (
-    CounterStore,
     Keystore,
     OrgCertificate,
     SignedMessage,
@@ -23,6 +22,7 @@ from signing import (
     sign,
     verify,
 )
+from signing._counters_group import GroupCommitStore, Issue
 
 __all__ = ["Service"]
 
@@ -35,8 +35,9 @@ class Service:
         self.config = settings.config
         folder = self.config.keystore
         self.keystore: Keystore = Keystore.from_dir(folder) if folder else Keystore()
-        # SQLite or PostgreSQL, through signing's one factory.
-        self.counters: CounterStore = open_counter_store(settings.counter_location)
+        # SQLite or PostgreSQL, through signing's one factory; concurrent /sign
+        # requests (threads of the app's pool) share its durable commits.
+        self.counters = GroupCommitStore(open_counter_store(settings.counter_location))
         self.trust: list[OrgCertificate] | None = (
             [c for f in settings.trust for c in load_certificates(f)] if settings.trust else None
         )
@@ -45,19 +46,27 @@ class Service:
     def close(self) -> None:
         self.counters.close()
 
-    def sign(self, xml: bytes, *, preserve_counter: bool) -> SignedMessage:
-        """Sign a request; the counter is recorded in the store before it is used."""
-        return sign(
+    def sign(self, xml: bytes, *, preserve_counter: bool) -> tuple[SignedMessage, Issue | None]:
+        """Sign a request, and say which counter it drew (None: it kept its own).
+
+        The counter is recorded durably in the store before it is put in the message.
+        Called from many threads at once: that is what lets their counters share a
+        commit.
+        """
+        self.counters.forget_issue()
+        signed = sign(
             xml,
             keystore=self.keystore,
             counters=self.counters,
             preserve_counter=preserve_counter,
             validate=self.settings.validate_on_sign,
             config=self.config,
+            schemas=self.registry,  # the one /validate uses, resolved once at start-up
             at=self.settings.at,
             allow_digital_signing=self.settings.allow_digital_signing,
             source="<request>",
         )
+        return signed, self.counters.last_issue()
 
     def verify(self, xml: bytes) -> VerifiedMessage:
         """Strict verification; an unsigned response passes unless signatures are required."""
