@@ -214,6 +214,16 @@ class OrgCertificate:
             )
         return key
 
+    @cached_property
+    def public_point(self) -> bytes:
+        """The P-256 key as a compressed X9.62 point: how a private key is matched to it.
+
+        Cached because every signature looks its key up by it.
+        """
+        return self.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+        )
+
     @property
     def can_sign(self) -> bool:
         """Key usage digitalSignature on a P-256 key: what any signature needs."""

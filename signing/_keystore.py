@@ -47,8 +47,11 @@ _KEY_SUFFIXES = {".key"}
 
 
 def _public_bytes(key: PrivateKey | OrgCertificate) -> bytes:
-    pub = key.public_key if isinstance(key, OrgCertificate) else key.public_key()
-    return pub.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    if isinstance(key, OrgCertificate):
+        return key.public_point
+    return key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +105,7 @@ class Keystore:
         self._by_issuer_serial: dict[tuple[IssuerKey, int], OrgCertificate] = {}
         self._certs: list[OrgCertificate] = []
         self._keys: dict[bytes, PrivateKey] = {}
+        self._credentials_made: dict[OrgCertificate, Credentials] = {}
         self.source: str | None = None
         #: Files :meth:`from_dir` passed over because they hold no certificate or key.
         self.skipped: tuple[SkippedEntry, ...] = ()
@@ -303,6 +307,11 @@ class Keystore:
             )
         valid = [c for c in candidates if c.valid_at(when)]
         chosen = valid[0] if valid else candidates[0]
-        key = self.private_key_for(chosen)
-        assert key is not None
-        return Credentials(chosen, key)
+        # One Credentials per certificate: its key/certificate match is checked once,
+        # not on every signature of a batch or a server.
+        found = self._credentials_made.get(chosen)
+        if found is None:
+            key = self.private_key_for(chosen)
+            assert key is not None
+            found = self._credentials_made[chosen] = Credentials(chosen, key)
+        return found

@@ -579,3 +579,13 @@ def test_cert_show_prints_the_device_eui(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(cli, ["cert", "show", str(pem)])
     assert "00-DB-00-00-00-00-00-A5 (device" in result.output
+
+
+def test_credentials_are_made_once_per_certificate_and_chosen_per_use(tmp_path: Path) -> None:
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN), (USER, RemotePartyRole.SUPPLIER)], tmp_path)
+    ks = Keystore.from_dir(tmp_path)
+    xml = ks.xml_sign_credentials(USER)
+    assert ks.xml_sign_credentials(USER) is xml  # the key/certificate match is not redone
+    ds = ks.digital_signing_credentials(USER)
+    assert ds is not xml and ds.certificate.use is CertificateUse.DIGITAL_SIGNING
+    assert ks.xml_sign_credentials(USER) is xml
