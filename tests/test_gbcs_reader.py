@@ -35,7 +35,9 @@ def test_pre_command_fields() -> None:
 
 
 def test_mac_header_form() -> None:
-    inner = general_signing(signature=b"\x01" * 64, date_time=b"\x07" * 12, code=0x006B)
+    # COSEM date-time 2026-01-15 09:00:00, weekday unspecified, deviation unspecified
+    when = bytes.fromhex("07EA010FFF09000000800000")
+    inner = general_signing(signature=b"\x01" * 64, date_time=when, code=0x006B)
     raw = mac_header(inner, ic=0x01020304)
     m = read_message(raw)
     assert m.kind is MessageKind.MAC_HEADER
@@ -43,7 +45,7 @@ def test_mac_header_form() -> None:
     assert m.mac == b"\xaa" * 12
     assert m.general_signing == inner
     assert m.signature == b"\x01" * 64
-    assert m.date_time == b"\x07" * 12
+    assert m.date_time == when
     assert m.message_code.use_case == "GCS01a"
     assert not m.is_pre_command
 

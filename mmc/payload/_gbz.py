@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from mmc.gbcs._cursor import Reader
 from mmc.payload._dlms import Opener
-from mmc.payload._reader import Reader
 from mmc.payload._values import BitString, Encrypted, Named, Opaque, Record, Value
 
 __all__ = ["GBZ_PROFILE", "read_gbz"]
