@@ -106,3 +106,29 @@ def test_truncated_and_mutated(cut: int, junk: bytes, wrap: bool) -> None:
             assert 0 <= exc.offset <= len(candidate)
         else:
             assert m.raw == candidate
+
+
+def test_one_error_class_and_one_cra_enum() -> None:
+    from mmc.gbcs import CRA, GBCSDecodeError
+    from mmc.payload import GBCSDecodeError as DecoderError
+
+    assert GBCSDecodeError is GBCSFormatError is DecoderError
+    assert CRAFlag is CRA and str(CRA.ALERT) == "alert"
+
+
+def test_source_is_named_in_errors() -> None:
+    with pytest.raises(GBCSFormatError) as info:
+        read_message(b"\xab", source="x.hex")
+    assert info.value.source == "x.hex" and str(info.value).startswith("x.hex")
+
+
+def test_one_code_table_names_messages_and_alerts() -> None:
+    from mmc.gbcs import alert_code_name
+    from mmc.payload import alert_name, message_code_name
+
+    # facts of GBCS's tables (as gbcs-parser lists them)
+    assert alert_code_name(0x8F35) == "Supply Outage Restored"
+    assert alert_name(0x8F35) == alert_code_name(0x8F35)
+    assert alert_code_name(0x1234) is None
+    assert message_code_name(0x0059) == "ECS52 Read ESME/Comms Hub Firmware Version"
+    assert message_code_name(0x7FFE) is None

@@ -215,17 +215,7 @@ def _read(reader: Reader) -> Envelope:
 def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Envelope:
     reader = Reader(data, outer.pos, end)
     signed_start = reader.pos
-    if reader.byte("transaction-id length") != 9:
-        raise reader.fail("transaction-id must be 9 bytes (CRA flag and counter)", reader.pos - 1)
-    flag_at = reader.pos
-    flag = reader.byte("CRA flag")
-    if flag not in (1, 2, 3):
-        raise reader.fail(
-            f"CRA flag {flag}: expected 1 (command), 2 (response) or 3 (alert)", flag_at
-        )
-    counter = reader.uint(8, "originator counter")
-    originator = _title(reader, "business originator")
-    recipient = _title(reader, "business target")
+    flag, counter, originator, recipient = read_parties(reader)
     date_time_raw, date_time = _date_time(reader)
     other_at = reader.pos
     other = reader.sub(reader.length("other-information", shortest=True), "other-information")
@@ -263,7 +253,7 @@ def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Enve
     return Envelope(
         raw=data,
         kind=kind,
-        cra=CRA(flag),
+        cra=flag,
         counter=counter,
         originator=originator,
         recipient=recipient,
@@ -280,6 +270,23 @@ def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Enve
         other_information=other_information,
         signing_end=reader.pos,
     )
+
+
+def read_parties(reader: Reader) -> tuple[CRA, int, bytes, bytes]:
+    """The transaction id (CRA flag, counter) and the two system titles, as GBCS lays
+    them out in a grouping header and in a GBT Message Routing Header alike."""
+    if reader.byte("transaction-id length") != 9:
+        raise reader.fail("transaction-id must be 9 bytes (CRA flag and counter)", reader.pos - 1)
+    flag_at = reader.pos
+    flag = reader.byte("CRA flag")
+    if flag not in (1, 2, 3):
+        raise reader.fail(
+            f"CRA flag {flag}: expected 1 (command), 2 (response) or 3 (alert)", flag_at
+        )
+    counter = reader.uint(8, "originator counter")
+    originator = _title(reader, "business originator")
+    recipient = _title(reader, "business target")
+    return CRA(flag), counter, originator, recipient
 
 
 def _title(reader: Reader, what: str) -> bytes:

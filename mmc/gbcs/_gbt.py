@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mmc.gbcs._cursor import Reader
-from mmc.gbcs._envelope import CRA, MAX_MESSAGE, Envelope, read_envelope
+from mmc.gbcs._envelope import CRA, MAX_MESSAGE, Envelope, read_envelope, read_parties
 from mmc.gbcs._errors import GBCSFormatError
 
 __all__ = ["GBT_TAG", "GBTBlock", "read_block", "read_blocks", "reassemble_blocks"]
@@ -75,21 +75,7 @@ def read_block(data: bytes, *, start: int = 0, end: int | None = None) -> GBTBlo
     at = reader.pos
     if reader.byte("routing header tag") != 0xDD:
         raise reader.fail("a General Block Transfer block starts with DD", at)
-    if reader.byte("transaction-id length") != 9:
-        raise reader.fail(
-            "Message Routing Header: transaction-id must be 9 bytes (CRA flag and counter)",
-            reader.pos - 1,
-        )
-    flag_at = reader.pos
-    flag = reader.byte("CRA flag")
-    if flag not in (1, 2, 3):
-        raise reader.fail(f"CRA flag {flag} is not 1, 2 or 3", flag_at)
-    counter = reader.uint(8, "originator counter")
-    titles = []
-    for what in ("originator system title", "recipient system title"):
-        if reader.byte(f"{what} length") != 8:
-            raise reader.fail(f"{what} must be 8 bytes", reader.pos - 1)
-        titles.append(reader.take(8, what))
+    cra, counter, originator, recipient = read_parties(reader)
     if reader.byte("date-time length") != 0:
         raise reader.fail("Message Routing Header: date-time must be empty (00)", reader.pos - 1)
     other_at = reader.pos
@@ -119,10 +105,10 @@ def read_block(data: bytes, *, start: int = 0, end: int | None = None) -> GBTBlo
         raise content.fail(f"{content.remaining} unexpected bytes after the block-data")
     return GBTBlock(
         raw=data,
-        cra=CRA(flag),
+        cra=cra,
         counter=counter,
-        originator=titles[0],
-        recipient=titles[1],
+        originator=originator,
+        recipient=recipient,
         message_code=message_code,
         security_header=security_header,
         last=bool(control & _LAST),
