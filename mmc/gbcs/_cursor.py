@@ -52,6 +52,12 @@ class Reader:
         self.pos += n
         return value
 
+    def skip(self, n: int, what: str = "field") -> None:
+        """Step over ``n`` bytes (bounds-checked) without copying them."""
+        if n < 0 or n > self.end - self.pos:
+            raise self.fail(f"truncated: {what} needs {n} bytes, {self.end - self.pos} left")
+        self.pos += n
+
     def uint(self, n: int, what: str = "integer", *, little: bool = False) -> int:
         return int.from_bytes(self.take(n, what), "little" if little else "big")
 

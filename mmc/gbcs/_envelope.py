@@ -34,7 +34,7 @@ is a :class:`~mmc.gbcs.GBCSFormatError` with the byte offset.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from mmc.gbcs._cursor import Reader
@@ -201,18 +201,25 @@ def _read(reader: Reader) -> Envelope:
             f"protected message tag 0x{content.peek():02X}: expected DF (general signing)"
         )
     content.byte()
-    env = _signing(data, content, mac_offset, kind=MessageKind.GENERAL_CIPHERING)
-    return replace(
-        env,
-        security_control=SECURITY_CONTROL,
-        mac_range=(inner_start, mac_offset),
-        mac=data[mac_offset : content.end],
-        mac_offset=mac_offset,
-        invocation_counter=invocation_counter,
+    return _signing(
+        data,
+        content,
+        mac_offset,
+        kind=MessageKind.GENERAL_CIPHERING,
+        seal=(inner_start, mac_offset, content.end, invocation_counter),
     )
 
 
-def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Envelope:
+def _signing(
+    data: bytes,
+    outer: Reader,
+    end: int,
+    *,
+    kind: MessageKind,
+    seal: tuple[int, int, int, int] | None = None,
+) -> Envelope:
+    """The general-signing message in ``data[outer.pos:end]``; ``seal`` is the MAC
+    header's (protected start, MAC offset, MAC end, invocation counter), if any."""
     reader = Reader(data, outer.pos, end)
     signed_start = reader.pos
     flag, counter, originator, recipient = read_parties(reader)
@@ -235,7 +242,7 @@ def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Enve
             originator_counter = other.take(8)
     content_length = reader.length("content", shortest=True)
     payload_start = reader.pos
-    reader.take(content_length, "content")
+    reader.skip(content_length, "content")
     payload_end = reader.pos
     signature = None
     signature_offset = None
@@ -250,6 +257,10 @@ def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Enve
             signature = reader.take(size, "signature")
     if not reader.at_end():
         raise reader.fail(f"{reader.remaining} unexpected bytes after the signature")
+    mac_range = mac = mac_offset = invocation_counter = None
+    if seal is not None:
+        inner_start, mac_at, mac_end, invocation_counter = seal
+        mac_range, mac, mac_offset = (inner_start, mac_at), data[mac_at:mac_end], mac_at
     return Envelope(
         raw=data,
         kind=kind,
@@ -269,12 +280,33 @@ def _signing(data: bytes, outer: Reader, end: int, *, kind: MessageKind) -> Enve
         date_time_raw=date_time_raw,
         other_information=other_information,
         signing_end=reader.pos,
+        security_control=None if seal is None else SECURITY_CONTROL,
+        mac_range=mac_range,
+        mac=mac,
+        mac_offset=mac_offset,
+        invocation_counter=invocation_counter,
     )
+
+
+_CRA_OF = {int(c): c for c in CRA}
 
 
 def read_parties(reader: Reader) -> tuple[CRA, int, bytes, bytes]:
     """The transaction id (CRA flag, counter) and the two system titles, as GBCS lays
     them out in a grouping header and in a GBT Message Routing Header alike."""
+    d, p = reader.data, reader.pos
+    if (
+        reader.end - p >= 28
+        and d[p] == 9
+        and d[p + 1] in _CRA_OF
+        and d[p + 10] == 8
+        and d[p + 19] == 8
+    ):
+        # The fixed 28 bytes are well formed: slice them at once (the common case).
+        reader.pos = p + 28
+        counter = int.from_bytes(d[p + 2 : p + 10], "big")
+        return _CRA_OF[d[p + 1]], counter, d[p + 11 : p + 19], d[p + 20 : p + 28]
+    # read field by field to say where and why it is wrong
     if reader.byte("transaction-id length") != 9:
         raise reader.fail("transaction-id must be 9 bytes (CRA flag and counter)", reader.pos - 1)
     flag_at = reader.pos
@@ -286,7 +318,7 @@ def read_parties(reader: Reader) -> tuple[CRA, int, bytes, bytes]:
     counter = reader.uint(8, "originator counter")
     originator = _title(reader, "business originator")
     recipient = _title(reader, "business target")
-    return CRA(flag), counter, originator, recipient
+    return _CRA_OF[flag], counter, originator, recipient
 
 
 def _title(reader: Reader, what: str) -> bytes:
