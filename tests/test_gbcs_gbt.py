@@ -142,6 +142,18 @@ def test_a_flipped_data_byte_fails_authentication() -> None:
         assert caught.value.rule in ("gbcs.mac-invalid", "gbcs.malformed", "gbcs.key-missing")
 
 
+def test_a_block_inside_a_block_is_refused() -> None:
+    response = _response()
+    [inner] = gbt_blocks(response, len(response))
+    [outer] = gbt_blocks(inner, len(inner))
+    nested = outer
+    for _ in range(1200):  # deep nesting stays a library error, never a RecursionError
+        [nested] = gbt_blocks(nested, len(nested))
+    for data in (outer, nested):
+        with pytest.raises(GBCSFormatError, match="inside a block"):
+            decode(data, _keys())
+
+
 def test_malformed_gbt_apdu_names_its_offset() -> None:
     block = bytearray(gbt_blocks(_response(), 200)[0])
     at = block.index(b"\xe0\x00\x00\x01")

@@ -151,7 +151,7 @@ def read_envelope(data: bytes) -> Envelope:
     return _read(reader)
 
 
-def _read(reader: Reader) -> Envelope:
+def _read(reader: Reader, *, in_block: bool = False) -> Envelope:
     data = reader.data
     start = reader.pos
     tag = reader.byte("grouping header tag")
@@ -164,6 +164,8 @@ def _read(reader: Reader) -> Envelope:
             start,
         )
     if not reader.at_end() and reader.peek() != 0x00:
+        if in_block:  # a block carries a message, never another block (bounded depth)
+            raise reader.fail("a General Block Transfer block inside a block", start)
         from mmc.gbcs._gbt import read_block  # the GBT reader builds on this module
 
         block = read_block(data, start=start, end=reader.end)
@@ -175,7 +177,7 @@ def _read(reader: Reader) -> Envelope:
                 "(mmc.payload)",
                 start + 1,
             )
-        return _read(Reader(data, block.data_start, block.data_end))
+        return _read(Reader(data, block.data_start, block.data_end), in_block=True)
     for _ in range(6):
         at = reader.pos
         if reader.byte("MAC header field (zero length)") != 0x00:

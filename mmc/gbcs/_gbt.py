@@ -57,6 +57,8 @@ class GBTBlock:
     ack: int
     data_start: int
     data_end: int
+    #: Where the block-number field is in ``raw`` (errors about the number point here).
+    number_offset: int = 0
 
     @property
     def data(self) -> bytes:
@@ -118,6 +120,7 @@ def read_block(data: bytes, *, start: int = 0, end: int | None = None) -> GBTBlo
         ack=ack,
         data_start=block.pos,
         data_end=block.end,
+        number_offset=number_at,
     )
 
 
@@ -126,8 +129,8 @@ def reassemble_blocks(blocks: Iterable[bytes | GBTBlock]) -> bytes:
 
     Refuses (``GBCSFormatError``) blocks of different transfers, a missing, repeated
     or out-of-range block number, a last block that is not the highest, and a message
-    over the size limit. Offsets in those errors are block numbers' places in the block
-    they come from.
+    over the size limit. An error's offset is in the block at fault (its transaction
+    id, its block-number field, its data), or 0 when the set as a whole is at fault.
     """
     read = [b if isinstance(b, GBTBlock) else read_block(bytes(b)) for b in blocks]
     if not read:
@@ -144,7 +147,7 @@ def reassemble_blocks(blocks: Iterable[bytes | GBTBlock]) -> bytes:
                 1,
             )
         if block.number in by_number:
-            raise GBCSFormatError(f"block {block.number} given twice", block.data_start - 1)
+            raise GBCSFormatError(f"block {block.number} given twice", block.number_offset)
         by_number[block.number] = block
         total += block.data_end - block.data_start
         if total > MAX_MESSAGE:
