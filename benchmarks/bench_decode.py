@@ -34,10 +34,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mmc.gbcs._cursor import Reader
 from mmc.payload import GBCSKeystore, decode, parse_hex, read_envelope
 from mmc.payload._crypto import check_mac, check_signature
 from mmc.payload._dlms import read_data_notification
-from mmc.payload._reader import Reader
 
 
 def _reference() -> Path:

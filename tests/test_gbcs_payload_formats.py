@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from mmc.gbcs._cursor import Reader
 from mmc.payload import BitString, GBCSDecodeError, Named, Opaque, Record
 from mmc.payload._asn1 import read_der
 from mmc.payload._dlms import read_access_response, read_data
 from mmc.payload._gbz import read_gbz
-from mmc.payload._reader import Reader
 
 
 def test_dlms_compact_array_of_structures() -> None:

@@ -35,7 +35,9 @@ def test_pre_command_fields() -> None:
 
 
 def test_mac_header_form() -> None:
-    inner = general_signing(signature=b"\x01" * 64, date_time=b"\x07" * 12, code=0x006B)
+    # COSEM date-time 2026-01-15 09:00:00, weekday unspecified, deviation unspecified
+    when = bytes.fromhex("07EA010FFF09000000800000")
+    inner = general_signing(signature=b"\x01" * 64, date_time=when, code=0x006B)
     raw = mac_header(inner, ic=0x01020304)
     m = read_message(raw)
     assert m.kind is MessageKind.MAC_HEADER
@@ -43,7 +45,7 @@ def test_mac_header_form() -> None:
     assert m.mac == b"\xaa" * 12
     assert m.general_signing == inner
     assert m.signature == b"\x01" * 64
-    assert m.date_time == b"\x07" * 12
+    assert m.date_time == when
     assert m.message_code.use_case == "GCS01a"
     assert not m.is_pre_command
 
@@ -104,3 +106,29 @@ def test_truncated_and_mutated(cut: int, junk: bytes, wrap: bool) -> None:
             assert 0 <= exc.offset <= len(candidate)
         else:
             assert m.raw == candidate
+
+
+def test_one_error_class_and_one_cra_enum() -> None:
+    from mmc.gbcs import CRA, GBCSDecodeError
+    from mmc.payload import GBCSDecodeError as DecoderError
+
+    assert GBCSDecodeError is GBCSFormatError is DecoderError
+    assert CRAFlag is CRA and str(CRA.ALERT) == "alert"
+
+
+def test_source_is_named_in_errors() -> None:
+    with pytest.raises(GBCSFormatError) as info:
+        read_message(b"\xab", source="x.hex")
+    assert info.value.source == "x.hex" and str(info.value).startswith("x.hex")
+
+
+def test_one_code_table_names_messages_and_alerts() -> None:
+    from mmc.gbcs import alert_code_name
+    from mmc.payload import alert_name, message_code_name
+
+    # facts of GBCS's tables (as gbcs-parser lists them)
+    assert alert_code_name(0x8F35) == "Supply Outage Restored"
+    assert alert_name(0x8F35) == alert_code_name(0x8F35)
+    assert alert_code_name(0x1234) is None
+    assert message_code_name(0x0059) == "ECS52 Read ESME/Comms Hub Firmware Version"
+    assert message_code_name(0x7FFE) is None

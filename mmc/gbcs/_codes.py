@@ -1,8 +1,10 @@
-"""GBCS message codes: the two bytes in a header's other-information that name the use case.
+"""The one GBCS code table: message codes (use case, title, SRVs) and alert code names.
 
+A message code is the two bytes in a header's other-information that name the use case;
+a device alert code (``8F66``) is what an alert's payload carries, with its GBCS name.
 The table is data (``data/message_codes.json``, made by ``tools/gbcs_codes.py`` from
-public facts: gbcs-parser's code list, the RTDS folder names, the GBCS mapping table),
-read once on first use.
+public facts: gbcs-parser's code and alert lists, the RTDS folder names, the GBCS
+mapping table), read once on first use; the decoder, signing and the CLI all use it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
-__all__ = ["MessageCode", "message_code", "message_codes", "use_case_codes"]
+__all__ = ["MessageCode", "alert_code_name", "message_code", "message_codes", "use_case_codes"]
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,25 @@ class MessageCode:
 
 
 @functools.cache
+def _table() -> tuple[Mapping[int, MessageCode], Mapping[int, str]]:
+    raw = resources.files("mmc.gbcs").joinpath("data/message_codes.json").read_text("utf-8")
+    doc = json.loads(raw)
+    codes: dict[int, MessageCode] = {}
+    for row in doc["codes"]:
+        code = int(row["code"], 16)
+        codes[code] = MessageCode(code, row["use_case"], row["title"], tuple(row["srvs"]))
+    alerts = {int(row["code"], 16): str(row["name"]) for row in doc["alert_codes"]}
+    return MappingProxyType(codes), MappingProxyType(alerts)
+
+
 def message_codes() -> Mapping[int, MessageCode]:
     """Every known message code, by its integer value."""
-    raw = resources.files("mmc.gbcs").joinpath("data/message_codes.json").read_text("utf-8")
-    out: dict[int, MessageCode] = {}
-    for row in json.loads(raw)["codes"]:
-        code = int(row["code"], 16)
-        out[code] = MessageCode(code, row["use_case"], row["title"], tuple(row["srvs"]))
-    return MappingProxyType(out)
+    return _table()[0]
+
+
+def alert_code_name(code: int) -> str | None:
+    """The name GBCS gives a device alert code (``0x8F66``), None when not in the table."""
+    return _table()[1].get(code)
 
 
 def message_code(code: int) -> MessageCode:

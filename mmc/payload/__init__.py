@@ -5,6 +5,8 @@ encrypted parts and returns the payload as Python values (DLMS for electricity, 
 for gas, ASN.1 for the Communications Hub). See ``docs/decoding.md``.
 """
 
+from mmc.gbcs._datetime import DateTimePattern
+from mmc.gbcs._envelope import CRA, Envelope, read_envelope
 from mmc.payload._decode import (
     GBCSAuthenticationError,
     GBCSDecryptError,
@@ -13,11 +15,10 @@ from mmc.payload._decode import (
     GBCSSignatureError,
     alert_name,
     decode,
+    decode_blocks,
     message_code_name,
     parse_hex,
 )
-from mmc.payload._dlmsdate import DateTimePattern
-from mmc.payload._envelope import CRA, Envelope, read_envelope
 from mmc.payload._errors import GBCSDecodeError, GBCSKeyError
 from mmc.payload._json import firmware_version, message_to_json, value_to_json
 from mmc.payload._keys import GBCSKeystore
@@ -46,6 +47,7 @@ __all__ = [
     "Value",
     "alert_name",
     "decode",
+    "decode_blocks",
     "firmware_version",
     "message_code_name",
     "message_to_json",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from mmc.payload._reader import Reader
+from mmc.gbcs._cursor import Reader
 from mmc.payload._values import BitString, Named, Tagged, Value
 
 __all__ = ["read_der"]

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mmc.payload._envelope import CRA, Envelope
+from mmc.gbcs._envelope import CRA, Envelope
 from mmc.payload._keys import GBCSKeystore
 
 __all__ = ["check_mac", "check_signature", "decrypt", "derive_key"]

@@ -8,13 +8,15 @@ a keystore the result says ``authentication == "not authenticated"``.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from importlib import resources
 
 from duis._exceptions import DuisError
+from mmc.gbcs._codes import alert_code_name, message_code
+from mmc.gbcs._cursor import Reader
+from mmc.gbcs._envelope import CRA, Envelope, read_envelope
+from mmc.gbcs._gbt import GBTBlock, reassemble_blocks
 from mmc.payload._asn1 import read_der
 from mmc.payload._crypto import check_mac, check_signature, decrypt, encryption_key
 from mmc.payload._dlms import (
@@ -24,11 +26,9 @@ from mmc.payload._dlms import (
     read_access_response,
     read_data_notification,
 )
-from mmc.payload._envelope import CRA, Envelope, read_envelope
 from mmc.payload._errors import GBCSDecodeError
 from mmc.payload._gbz import GBZ_PROFILE, read_gbz
 from mmc.payload._keys import GBCSKeystore
-from mmc.payload._reader import Reader
 from mmc.payload._values import Named, Opaque, Record, Value
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "GBCSSignatureError",
     "alert_name",
     "decode",
+    "decode_blocks",
     "message_code_name",
     "parse_hex",
 ]
@@ -73,21 +74,17 @@ class GBCSDecryptError(GBCSAuthenticationError):
     rule = "gbcs.decrypt-failed"
 
 
-@cache
-def _codes() -> dict[str, dict[str, str]]:
-    text = resources.files("mmc.payload").joinpath("data/gbcs-codes.json").read_text("utf-8")
-    data: dict[str, dict[str, str]] = json.loads(text)
-    return data
-
-
 def message_code_name(code: int) -> str | None:
-    """The GBCS use case a message code names (``"ECS52 Read ESME/Comms Hub Firmware..."``)."""
-    return _codes()["message_codes"].get(f"{code:04X}")
+    """The GBCS use case a message code names (``"ECS52 Read ESME/Comms Hub Firmware..."``).
+
+    From the one code table (:func:`mmc.gbcs.message_code`); None for an unknown code.
+    """
+    return message_code(code).title or None
 
 
 def alert_name(code: int) -> str | None:
-    """The name GBCS gives a device alert code."""
-    return _codes()["alert_codes"].get(f"{code:04X}")
+    """The name GBCS gives a device alert code (the one code table's)."""
+    return alert_code_name(code)
 
 
 @dataclass(frozen=True)
@@ -160,6 +157,16 @@ def decode(data: bytes, keystore: GBCSKeystore | None) -> GBCSMessage:
             raise GBCSSignatureError("message carries neither MAC nor signature")
         opener = _opener(env, keystore)
     return GBCSMessage(env, authentication, _payload(env, opener))
+
+
+def decode_blocks(blocks: Iterable[bytes | GBTBlock], keystore: GBCSKeystore | None) -> GBCSMessage:
+    """Decode a message sent by General Block Transfer from all its blocks (any order).
+
+    The blocks are put back together (:func:`mmc.gbcs.reassemble_blocks`), then the
+    message is decoded and authenticated by its own MAC or signature as :func:`decode`
+    does; offsets in errors about it are offsets in the reassembled message.
+    """
+    return decode(reassemble_blocks(blocks), keystore)
 
 
 def _opener(env: Envelope, keystore: GBCSKeystore) -> Opener:

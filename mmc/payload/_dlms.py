@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mmc.payload._dlmsdate import read_date_time
-from mmc.payload._reader import Reader
+from mmc.gbcs._cursor import Reader
+from mmc.gbcs._datetime import read_date_time
 from mmc.payload._values import BitString, Encrypted, Named, Record, Value
 
 __all__ = ["MAX_DEPTH", "Opener", "read_access_response", "read_data", "read_data_notification"]

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from mmc.gbcs._cursor import Reader
 from mmc.payload._dlms import Opener
-from mmc.payload._reader import Reader
 from mmc.payload._values import BitString, Encrypted, Named, Opaque, Record, Value
 
 __all__ = ["GBZ_PROFILE", "read_gbz"]
 
 GBZ_PROFILE = 0x0109
 _ZCL_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+#: Extended header control field bits with a public layout (GBCS, as gbcs-parser,
+#: Wireshark and Silicon Labs' GBZ reader read them): last component, encrypted
+#: component, "from" date-time present.
+_LAST = 0x01
 _ENCRYPTED = 0x02
 _FROM_TIME = 0x10
+_KNOWN_CONTROL = _LAST | _ENCRYPTED | _FROM_TIME
 
 CLUSTERS = {
     0x0000: "Basic",
@@ -120,9 +125,31 @@ def _command(reader: Reader, frame_control: int, command: int) -> Value:
 
 
 def _component(reader: Reader, opener: Opener | None) -> Record:
+    control_at = reader.pos
     control = reader.byte("GBZ control field")
     cluster = reader.uint(2, "cluster id")
     body = reader.sub(reader.uint(2, "component length"), "GBZ component")
+    unread = control & ~_KNOWN_CONTROL
+    if unread:
+        # A flag this reader has no public layout for (GBZ compression among them):
+        # the component is kept whole, never guessed at.
+        return Record(
+            "component",
+            (
+                ("cluster", Named(cluster, CLUSTERS.get(cluster))),
+                ("command", None),
+                ("from", None),
+                (
+                    "payload",
+                    Opaque(
+                        f"GBZ component (byte {control_at}) with extended header control "
+                        f"0x{control:02X}: bits 0x{unread:02X} (such as compression) are not "
+                        "read here",
+                        body.take(body.remaining),
+                    ),
+                ),
+            ),
+        )
     from_time: Value = None
     if control & _ENCRYPTED:
         body.take(2, "additional header")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mmc.gbcs._datetime import DateTimePattern
 from mmc.payload._decode import GBCSMessage
-from mmc.payload._dlmsdate import DateTimePattern
 from mmc.payload._values import BitString, Encrypted, Named, Opaque, Record, Tagged, Value
 
 __all__ = ["firmware_version", "message_to_json", "value_to_json"]

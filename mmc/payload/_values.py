@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Union
 
-from mmc.payload._dlmsdate import DateTimePattern
+from mmc.gbcs._datetime import DateTimePattern
 
 __all__ = ["BitString", "Encrypted", "Named", "Opaque", "Record", "Tagged", "Value"]
 
