@@ -246,32 +246,31 @@ def _q(name: str) -> str:
 
 def _place(
     rsp: etree._Element, path: str, text: str | None, *, new_last: bool = False
-) -> etree._Element:
+) -> etree._Element | None:
     """Put ``text`` at ``path`` under ``rsp``, reusing the trailing element of each step.
 
     Reusing only the last child keeps document order the table's order, which is the
     schema's sequence; ``new_last`` always starts a fresh element (a repeated entry).
+    An ``@attribute`` goes on an element an earlier field created, or nowhere: the
+    schema's status elements need their text child as much as the code attribute.
     """
     steps = path.split("/")
+    attribute = steps.pop()[1:] if steps[-1].startswith("@") else None
     here = rsp
     for i, step in enumerate(steps):
-        last = i == len(steps) - 1
-        if step.startswith("@"):
-            if text is not None:
-                here.set(step[1:], text)
-            return here
+        last = i == len(steps) - 1 and attribute is None
         children = [c for c in here if isinstance(c.tag, str)]
         tail = children[-1] if children else None
-        if (
-            tail is not None
-            and tail.tag == _q(step)
-            and not (last and new_last)
-            and not (last and text is not None)
-        ):
+        if tail is not None and tail.tag == _q(step) and not (last and (new_last or text)):
             here = tail
+        elif attribute is not None:
+            return None
         else:
             here = etree.SubElement(here, _q(step))
-    if text is not None:
+    if attribute is not None:
+        if text is not None:
+            here.set(attribute, text)
+    elif text is not None:
         here.text = text
     return here
 
@@ -287,6 +286,8 @@ def fill(mapping: UseCaseMap, payload: Value, rsp: etree._Element) -> None:
                 continue
             for entry in entries[: spec.limit]:
                 node = _place(rsp, spec.element, None, new_last=True)
+                if node is None:  # a table error: an entry path must name an element
+                    break
                 for sub in spec.fields:
                     text = _convert(sub, entry, resolve(entry, sub.source))
                     if text is not None:
