@@ -122,7 +122,7 @@ def test_every_table_srv_has_its_element_and_every_use_case_is_gbcs() -> None:
         assert m.use_case in names, f"{m.use_case} is not a GBCS use case code"
         assert (m.use_case, m.srv) not in seen, f"{m.use_case} {m.srv} declared twice"
         seen.add((m.use_case, m.srv))
-    assert len(seen) >= 114
+    assert len(seen) >= 121
     assert set(RESPONSE_MAPPINGS) == {u for u, _ in seen}
 
 
@@ -130,7 +130,7 @@ def test_table_conversions_and_enums_are_known() -> None:
     text = resources.files("mmc.payload").joinpath("data/mmc-responses.json").read_text("utf-8")
     table = json.loads(text)
     known = {"int", "decimal", "hex", "text", "datetime", "bool", "code", "const"}
-    known |= {"alert-name", "utc-seconds-2000"}
+    known |= {"alert-name", "utc-seconds-2000", "eui"}
 
     def check(field: dict[str, object]) -> None:
         if "each" in field:

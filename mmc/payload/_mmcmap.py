@@ -10,7 +10,8 @@ A field's ``from`` is a path into the decoded payload: ``name`` picks a Record f
 a number a tuple item, ``[key=N]`` the first Record in a tuple whose ``key`` is N (a
 ZCL attribute or cluster). Conversions (``as``): ``int``, ``decimal`` (with optional
 ``times``/``over`` paths, as ZCL's multiplier and divisor), ``hex``, ``text`` (ASCII
-bytes), ``datetime``, ``bool``, ``code`` (an int as 4 hex digits), ``alert-name``
+bytes or ZCL string, left out when not printable), ``eui`` (8 bytes as
+``00-DB-...``), ``datetime``, ``bool``, ``code`` (an int as 4 hex digits), ``alert-name``
 (the GBCS name of an event or alert code), ``utc-seconds-2000`` (log times: seconds
 since 2000-01-01 UTC, the ZigBee epoch GBCS logs use), ``enum:NAME`` (a table in the
 same file) and ``const`` (the field's ``value``). A value that is absent
@@ -199,10 +200,15 @@ def _convert(spec: Field, root: Value, value: Value) -> str | None:
     if kind == "hex":
         return value.hex().upper() if isinstance(value, bytes) and value else None
     if kind == "text":
-        if not isinstance(value, bytes) or not value:
+        if isinstance(value, bytes):
+            value = value.decode("ascii", errors="replace")
+        if not isinstance(value, str) or not value:
             return None
-        text = value.decode("ascii", errors="replace")
-        return text if text.isprintable() else None
+        return value if value.isprintable() and value.isascii() else None
+    if kind == "eui":
+        if not isinstance(value, bytes) or len(value) != 8:
+            return None
+        return "-".join(f"{b:02X}" for b in value)
     if kind == "datetime":
         return _time(value) if isinstance(value, datetime) else None
     number = _int(value)

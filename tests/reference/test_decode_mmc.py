@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 270
-    assert len(mapped_pairs) >= 114
+    assert mapped_files >= 284
+    assert len(mapped_pairs) >= 121
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -125,6 +125,19 @@ HAND_READ = [
         "MaxDemandActiveEnergyExport/CaptureTime",
         "2014-12-30T20:37:00Z",
     ),
+    # ECS26e 6.2.4: DA 200003E9 00 00 05 | 09 08 00DB1234567890A0 | 09 01 42 ("B")
+    # | 09 08 41 54 47 54 79 70 65 58 ("ATGTypeX") | 09 03 43 53 57 ("CSW") | 03 FF
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "DeviceIdentifier", "00-DB-12-34-56-78-90-A0"),
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ModelType", "ATGTypeX"),
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "CSW"),
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "Electricity/MeterVariant", "B"),
+    # GCS21m 6.2.4, Basic cluster: 08 00 01 | 04 00 00 42 04 "1234" (attr 0x0004,
+    # character string) | 05 00 00 42 08 "12345678" (attr 0x0005)
+    ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "1234"),
+    ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ModelType", "12345678"),
+    # ECS26f 6.2.5: DA 200003E8 00 00 01 | 01 02 | 06 000008FC (2300) | 06 000011F8 (4600)
+    ("ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "LowMediumPowerThreshold", "2300"),
+    ("ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "MediumHighPowerThreshold", "4600"),
     # CS06 11.3 immediate: 30 09 | 02 01 00 | 04 04 01 23 AB CE
     ("CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX", "FirmwareVersion", "0123ABCE"),
     (
