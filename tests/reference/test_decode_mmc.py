@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 284
-    assert len(mapped_pairs) >= 121
+    assert mapped_files >= 290
+    assert len(mapped_pairs) >= 124
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -182,3 +182,26 @@ def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystor
     assert rsp.find(f"{{{RA}}}FirmwareVersion") is None
     # GCS33 error: attribute 0x0014 has status C0 (hardware failure).
     assert _rsp(rtds, keys, "GCS33_7.4_ERROR_RESPONSE_GBCS.HEX").get("MessageSuccess") == "false"
+
+
+def test_daily_and_profile_logs_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS21c 4.6.2: DA 20000516 00 00 01 | 13 (compact-array) 02 02 06 06 (structure of two
+    # double-long-unsigned) 81 F8 (248 bytes = 31 entries of 8) | 1C0E6C00 0000000A
+    # | 1C0FBD80 00000050 | ... 0x1C0E6C00 = 470707200 s from 2000 = 5448 days
+    # (5479 to 2015-01-01, less December's 31) -> 2014-12-01; the next is 86400 s later.
+    rsp = _rsp(rtds, keys, "ECS21c_4.6.2_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}LogEntry")
+    assert len(entries) == 31
+    assert _at(entries[0], "ActiveExportRegisterValue").text == "10"
+    assert _at(entries[0], "TimeStamp").text == "2014-12-01T00:00:00Z"
+    assert _at(entries[1], "ActiveExportRegisterValue").text == "80"
+    assert _at(entries[1], "TimeStamp").text == "2014-12-02T00:00:00Z"
+    # ECS22a 4.8.3: DA 200004B1 00 00 01 | 13 02 03 06 06 06 82 024C (588 bytes = 49
+    # entries of 12) | 1BBE8618 00000051 00000038 | ... 0x1BBE8618 = 465471000 s
+    # = 5387 days (2014-10-01: 92 days before 2015) + 34200 s (09:30).
+    rsp = _rsp(rtds, keys, "ECS22a_4.8.3_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}LogEntry")
+    assert len(entries) == 49
+    assert _at(entries[0], "ActiveEnergyExportedValue").text == "81"
+    assert _at(entries[0], "ReactiveEnergyExportedValue").text == "56"
+    assert _at(entries[0], "Timestamp").text == "2014-10-01T09:30:00Z"
