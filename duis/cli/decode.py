@@ -52,6 +52,15 @@ def load_gbcs_keystore(folder: str | None) -> GBCSKeystore | None:
 
 def gbcs_payloads(data: bytes, source: str, max_bytes: int) -> list[bytes]:
     """The GBCS messages in an input: a DUIS document's GBCSPayloads, hex text or binary."""
+    return _payloads(data, source, max_bytes)[0]
+
+
+def _payloads(data: bytes, source: str, max_bytes: int) -> tuple[list[bytes], str | None]:
+    """:func:`gbcs_payloads` and, for a DUIS document, the SRV its header names.
+
+    The SRV picks the MMC mapping of a use case that answers several (ECS70: 6.11 or
+    8.1.1): the GBCS bytes alone do not say which request they answer.
+    """
     head = data.lstrip()[:1]
     if head == b"<":
         tree = parse_xml(data, source=source, max_bytes=max_bytes)
@@ -61,14 +70,16 @@ def gbcs_payloads(data: bytes, source: str, max_bytes: int) -> list[bytes]:
                 out.append(base64.b64decode("".join(element_text(el).split()), validate=True))
             except (binascii.Error, UnicodeEncodeError, ValueError):
                 raise GBCSDecodeError("GBCSPayload is not base64", 0, source=source) from None
-        return out
+        srv_el = next(tree.iter(f"{{{SR}}}ServiceReferenceVariant"), None)
+        srv = element_text(srv_el).strip() if srv_el is not None else None
+        return out, srv or None
     if (
         head
         and head[0] in b"0123456789abcdefABCDEF"
         and all(c in b"0123456789abcdefABCDEF \t\r\n" for c in data[:4096])
     ):
-        return [parse_hex(data)]
-    return [data]
+        return [parse_hex(data)], None
+    return [data], None
 
 
 def _read(doc: Document, max_bytes: int) -> bytes:
@@ -179,7 +190,7 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
             continue
         try:
             data = _read(doc, max_bytes)
-            payloads = gbcs_payloads(data, doc.name, max_bytes)
+            payloads, srv = _payloads(data, doc.name, max_bytes)
         except (DuisError, OSError) as exc:
             message = exc.message if isinstance(exc, DuisError) else str(exc)
             rule = exc.rule if isinstance(exc, DuisError) else "input.unreadable"
@@ -207,7 +218,7 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
                 )
             results.append({"path": where, **summary})
             if fmt == "mmc":
-                sys.stdout.write(to_mmc(decoded).decode("utf-8"))
+                sys.stdout.write(to_mmc(decoded, srv=srv).decode("utf-8"))
             elif fmt == "text":
                 _text(where, summary, sys.stdout)
     if fmt == "json":

@@ -12,6 +12,7 @@ from typing import Any
 
 from mmc.gbcs._datetime import DateTimePattern
 from mmc.payload._decode import GBCSMessage
+from mmc.payload._mmcmap import field_text, mapping_for
 from mmc.payload._values import BitString, Encrypted, Named, Opaque, Record, Tagged, Value
 
 __all__ = ["firmware_version", "message_to_json", "value_to_json"]
@@ -74,18 +75,11 @@ def message_to_json(message: GBCSMessage) -> dict[str, Any]:
     return out
 
 
-#: Use cases whose response's first data item is the device's firmware version (GBCS
-#: ECS52 "Read ESME/Comms Hub Firmware Version", an octet-string; DUIS shows it as hex).
-_FIRMWARE_USE_CASES = ("ECS52",)
-
-
 def firmware_version(message: GBCSMessage) -> str | None:
-    """The firmware version a Read Firmware Version response carries, as upper hex."""
-    use_case = message.use_case or ""
-    if not use_case.startswith(_FIRMWARE_USE_CASES) or not isinstance(message.payload, Record):
-        return None
-    items = message.payload.get("items")
-    if not isinstance(items, tuple) or not items or not isinstance(items[0], Record):
-        return None
-    data = items[0].get("data")
-    return data.hex().upper() if isinstance(data, bytes) else None
+    """The firmware version a Read Firmware Version (SRV 11.2) response carries, as hex.
+
+    Where it sits is the MMC mapping table's fact (``FirmwareVersion`` of the use
+    case's 11.2 entry: ECS52, GCS38, CS08), read here rather than kept twice.
+    """
+    mapping = mapping_for((message.use_case or "").split(" ", 1)[0], "11.2")
+    return None if mapping is None else field_text(mapping, message.payload, "FirmwareVersion")

@@ -1,0 +1,207 @@
+"""MMC output of the mapped use cases, against DCC's RTDS responses and MMC 5.4 XSD.
+
+Every RTDS response of a mapped use case gives an ``ra:GBCSResponse`` whose ``...Rsp``
+element is the one the SRV catalogue names, valid against the official MMC 5.4 schema
+and through ``mmc.validate``. The held-out values below were read by hand from the
+RTDS hex (the bytes are quoted in each comment); they are not the engine's output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import mmc
+from duis.model._common import RA
+from duis.schemas import SchemaRegistry
+from mmc.payload import GBCSKeystore, decode, parse_hex, to_mmc
+from mmc.payload._mmc import use_case_code
+from mmc.payload._mmcmap import mapping_for
+from tests.reference.conftest import at_least
+
+
+@pytest.fixture(scope="module")
+def rtds(ref: Path) -> Path:
+    return ref / "gbcs-rtds" / "RTDS-4.5.0"
+
+
+@pytest.fixture(scope="module")
+def keys(ref: Path) -> GBCSKeystore:
+    return GBCSKeystore.from_dir(ref / "gbcs-rtds" / "keystore")
+
+
+def _srv(path: Path) -> str:
+    """The SRV of an RTDS file: its folder is named ``<SRV>_<use case>``."""
+    return path.parent.name.split("_", 1)[0]
+
+
+def test_every_mapped_rtds_response_is_valid_mmc_54(
+    rtds: Path, keys: GBCSKeystore, official_54: Path
+) -> None:
+    official = SchemaRegistry([official_54])
+    files = at_least(sorted(rtds.glob("*/*RESPONSE*GBCS.HEX")), 503, "RTDS responses")
+    mapped_files = 0
+    mapped_pairs: set[tuple[str, str]] = set()
+    for path in files:
+        srv = _srv(path)
+        data = parse_hex(path.read_text())
+        message = decode(data, None if path.name.startswith("PCS0") else keys)
+        mapping = mapping_for(use_case_code(message), srv)
+        xml = to_mmc(message, srv=srv)
+        report = mmc.validate(xml, schemas=official, source=path.name, srv=srv)
+        assert report.valid, (path.name, [str(m) for m in report.messages])
+        root = etree.fromstring(xml)
+        smets = root.find(f"{{{RA}}}Body/{{{RA}}}ResponseMessage/{{{RA}}}SMETSData")
+        if mapping is None:
+            assert smets is None, path.name
+            continue
+        assert smets is not None and etree.QName(smets[0]).localname == mapping.element
+        mapped_files += 1
+        mapped_pairs.add((mapping.use_case, srv))
+    assert mapped_files >= 290
+    assert len(mapped_pairs) >= 124
+
+
+def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
+    path = next(rtds.glob(f"*/{name}"))
+    xml = to_mmc(decode(parse_hex(path.read_text()), keys), srv=_srv(path))
+    root = etree.fromstring(xml)
+    smets = root.find(f"{{{RA}}}Body/{{{RA}}}ResponseMessage/{{{RA}}}SMETSData")
+    assert smets is not None, name
+    return smets[0]
+
+
+def _at(rsp: etree._Element, path: str) -> etree._Element:
+    el = rsp.find("/".join(f"{{{RA}}}{p}" for p in path.split("/")))
+    assert el is not None, path
+    return el
+
+
+#: (file, element path, value read by hand from the bytes). The bytes quoted are
+#: the payload after the grouping header, up to the MAC/signature.
+HAND_READ = [
+    # ECS52 11.2: DA 200003E8 00 00 01 | 09 04 01 23 AB CD (octet-string, 4 bytes) | ...
+    ("ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX", "FirmwareVersion", "0123ABCD"),
+    # GCS38 11.2, ZCL Read Attributes Response 08 00 01 | 06 02 (attr 0x0206) 00 (ok)
+    # 41 (octet string) 04 01 23 AB CD
+    ("GCS38_11.2_SUCCESS_RESPONSE_GBCS.HEX", "FirmwareVersion", "0123ABCD"),
+    # CS08 11.2, DER: 30 09 | 04 04 01 23 AB CD | 02 01 00
+    ("CS08_11.2_SUCCESS_RESPONSE_GBCS.HEX", "FirmwareVersion", "0123ABCD"),
+    # ECS45 7.4: DA 200003E8 00 00 01 | 16 01 (enum 1: disconnect control "connected")
+    ("ECS45_7.4_SUCCESS_RESPONSE_GBCS.HEX", "SupplyState", "Enabled"),
+    # GCS33 7.4: 08 00 01 | 05 02 00 21 64 00 (attr 0x0205 uint16 LE = 100)
+    # | 14 00 00 30 02 (attr 0x0014 enum8 2: ZCL supply ON)
+    ("GCS33_7.4_SUCCESS_RESPONSE_GBCS.HEX", "SupplyState", "Enabled"),
+    ("GCS33_7.4_SUCCESS_RESPONSE_GBCS.HEX", "Gas/RemainingBatteryCapacity", "100"),
+    # ECS17a 4.2: DA 200004B0 00 04 | 06 0000000A | 02 02 0F 00 16 1E (scaler 0, Wh)
+    # | 06 00000014 | 02 02 0F 00 16 20 (varh)
+    ("ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX", "ActiveExportRegister/Value", "10"),
+    ("ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX", "ActiveExportRegister/ActiveEnergyUnit", "Wh"),
+    ("ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX", "ReactiveExportRegister/Value", "20"),
+    # ECS82 4.18: DA 200003E8 00 00 01 | 05 0003D090 (double-long 250000)
+    ("ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX", "MeterBalance", "250000"),
+    # ECS40 6.2.7 twin: 09 1A "1312345678111" "1312345678222" | 09 0D "1312345678333"
+    ("ECS40_6.2.7_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "Electricity/ImportMPAN", "1312345678111"),
+    (
+        "ECS40_6.2.7_TWIN_SUCCESS_RESPONSE_GBCS.HEX",
+        "Electricity/SecondaryImportMPAN",
+        "1312345678222",
+    ),
+    ("ECS40_6.2.7_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "Electricity/ExportMPAN", "1312345678333"),
+    # GCS46 6.2.7: 08 00 01 | 07 03 00 41 0A 31 30 30 30 39 39 39 38 38 38 (attr 0x0307)
+    ("GCS46_6.2.7_SUCCESS_RESPONSE_GBCS.HEX", "Gas/MPRN", "1000999888"),
+    # ECS70 6.11: ... 09 0C 07DF 01 01 FF 00 00 00 00 8000 FF (2015-01-01 00:00:00)
+    ("ECS70_6.11_SUCCESS_RESPONSE_GBCS.HEX", "DeviceTime", "2015-01-01T00:00:00Z"),
+    # GCS28 6.11: 30 14 | 18 0F "20141231233000Z" (GeneralizedTime) | 02 01 00
+    ("GCS28_6.11_SUCCESS_RESPONSE_GBCS.HEX", "DeviceTime", "2014-12-31T23:30:00Z"),
+    ("GCS28_6.11_SUCCESS_RESPONSE_GBCS.HEX", "Gas/GasClockTimeStatus/ASN1Status", "reliable"),
+    # ECS18a 4.12.2: DA 200004B0 00 04 | 09 0C 07DE0C1F... | 06 000012A7 (4775)
+    # | 02 02 0F 00 16 1B | 09 0C 07DE 0C 1E FF 14 25 00 00 8000 FF (2014-12-30 20:37:00)
+    ("ECS18a_4.12.2_SUCCESS_RESPONSE_GBCS.HEX", "MaxDemandActiveEnergyExport/Value", "4775"),
+    (
+        "ECS18a_4.12.2_SUCCESS_RESPONSE_GBCS.HEX",
+        "MaxDemandActiveEnergyExport/CaptureTime",
+        "2014-12-30T20:37:00Z",
+    ),
+    # ECS26e 6.2.4: DA 200003E9 00 00 05 | 09 08 00DB1234567890A0 | 09 01 42 ("B")
+    # | 09 08 41 54 47 54 79 70 65 58 ("ATGTypeX") | 09 03 43 53 57 ("CSW") | 03 FF
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "DeviceIdentifier", "00-DB-12-34-56-78-90-A0"),
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ModelType", "ATGTypeX"),
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "CSW"),
+    ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "Electricity/MeterVariant", "B"),
+    # GCS21m 6.2.4, Basic cluster: 08 00 01 | 04 00 00 42 04 "1234" (attr 0x0004,
+    # character string) | 05 00 00 42 08 "12345678" (attr 0x0005)
+    ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "1234"),
+    ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ModelType", "12345678"),
+    # ECS26f 6.2.5: DA 200003E8 00 00 01 | 01 02 | 06 000008FC (2300) | 06 000011F8 (4600)
+    ("ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "LowMediumPowerThreshold", "2300"),
+    ("ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "MediumHighPowerThreshold", "4600"),
+    # CS06 11.3 immediate: 30 09 | 02 01 00 | 04 04 01 23 AB CE
+    ("CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX", "FirmwareVersion", "0123ABCE"),
+    (
+        "CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX",
+        "ActivateImageResponseCode/ASN1Status",
+        "success",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "expected"), HAND_READ)
+def test_value_read_by_hand(
+    rtds: Path, keys: GBCSKeystore, name: str, path: str, expected: str
+) -> None:
+    assert _at(_rsp(rtds, keys, name), path).text == expected
+
+
+def test_event_log_entries_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS35a 6.13: DA 200003E8 00 00 01 | 13 (compact-array) 02 03 06 12 09 (structure of
+    # double-long-unsigned, long-unsigned, octet-string) 81 EF (length 0xEF = 239 bytes of
+    # entries, 7 each, 9 for the four with a 2-byte octet-string: 29 x 7 + 4 x 9 = 239,
+    # so 33 entries) | 1C35F900 8F01 00
+    # | 1C3602FD 8145 00 | 1C361064 8154 02 009B | ...
+    # 0x1C35F900 = 473299200 s from 2000-01-01 = 5478 days -> 2014-12-31T00:00:00Z;
+    # 0x1C361064 - 0x1C35F900 = 5988 s = 1 h 39 min 48 s.
+    rsp = _rsp(rtds, keys, "ECS35a_6.13_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}Log/{{{RA}}}LogEntry")
+    assert len(entries) == 33
+    first, _, third = entries[:3]
+    assert _at(first, "Timestamp").text == "2014-12-31T00:00:00Z"
+    assert _at(first, "LogCode").text == "8F01"
+    assert first.find(f"{{{RA}}}OtherInformation") is None
+    assert _at(third, "Timestamp").text == "2014-12-31T01:39:48Z"
+    assert _at(third, "LogCode").text == "8154"
+    assert _at(third, "OtherInformation").text == "009B"
+
+
+def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS52 error: the item's result is 01 (hardware-fault), no data.
+    rsp = _rsp(rtds, keys, "ECS52_11.2_ERROR_RESPONSE_GBCS.HEX")
+    assert rsp.get("MessageSuccess") == "false"
+    assert rsp.find(f"{{{RA}}}FirmwareVersion") is None
+    # GCS33 error: attribute 0x0014 has status C0 (hardware failure).
+    assert _rsp(rtds, keys, "GCS33_7.4_ERROR_RESPONSE_GBCS.HEX").get("MessageSuccess") == "false"
+
+
+def test_daily_and_profile_logs_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS21c 4.6.2: DA 20000516 00 00 01 | 13 (compact-array) 02 02 06 06 (structure of two
+    # double-long-unsigned) 81 F8 (248 bytes = 31 entries of 8) | 1C0E6C00 0000000A
+    # | 1C0FBD80 00000050 | ... 0x1C0E6C00 = 470707200 s from 2000 = 5448 days
+    # (5479 to 2015-01-01, less December's 31) -> 2014-12-01; the next is 86400 s later.
+    rsp = _rsp(rtds, keys, "ECS21c_4.6.2_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}LogEntry")
+    assert len(entries) == 31
+    assert _at(entries[0], "ActiveExportRegisterValue").text == "10"
+    assert _at(entries[0], "TimeStamp").text == "2014-12-01T00:00:00Z"
+    assert _at(entries[1], "ActiveExportRegisterValue").text == "80"
+    assert _at(entries[1], "TimeStamp").text == "2014-12-02T00:00:00Z"
+    # ECS22a 4.8.3: DA 200004B1 00 00 01 | 13 02 03 06 06 06 82 024C (588 bytes = 49
+    # entries of 12) | 1BBE8618 00000051 00000038 | ... 0x1BBE8618 = 465471000 s
+    # = 5387 days (2014-10-01: 92 days before 2015) + 34200 s (09:30).
+    rsp = _rsp(rtds, keys, "ECS22a_4.8.3_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}LogEntry")
+    assert len(entries) == 49
+    assert _at(entries[0], "ActiveEnergyExportedValue").text == "81"
+    assert _at(entries[0], "ReactiveEnergyExportedValue").text == "56"
+    assert _at(entries[0], "Timestamp").text == "2014-10-01T09:30:00Z"
