@@ -17,8 +17,8 @@ from lxml import etree
 import mmc
 from duis import catalogue
 from duis.model._common import RA
+from mmc.gbcs._codes import message_codes
 from mmc.payload import RESPONSE_MAPPINGS, Named, Record, decode, to_mmc
-from mmc.payload._decode import _codes
 from mmc.payload._mmcmap import mapping_for, mappings, resolve, success
 from tests.gbcs_builders import general_signing
 
@@ -114,7 +114,7 @@ def test_gbz_success_reads_every_status() -> None:
 
 
 def test_every_table_srv_has_its_element_and_every_use_case_is_gbcs() -> None:
-    names = {v.split(" ", 1)[0] for v in _codes()["message_codes"].values()}
+    names = {c.use_case for c in message_codes().values() if c.use_case}
     seen = set()
     for m in mappings():
         row = catalogue.get(m.srv)

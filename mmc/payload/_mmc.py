@@ -20,8 +20,8 @@ from types import MappingProxyType
 from lxml import etree
 
 from duis.model._common import RA
+from mmc.gbcs._envelope import CRA
 from mmc.payload._decode import GBCSMessage
-from mmc.payload._envelope import CRA
 from mmc.payload._mmcmap import UseCaseMap, fill, mapping_for, mappings, success
 from mmc.payload._values import Record
 
