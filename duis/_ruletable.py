@@ -472,7 +472,9 @@ _TABLE: tuple[Rule, ...] = (
         """
         The schema is the DCC's first check: a message it refuses is rejected before
         anything else is looked at. The schema's own message is quoted, with namespace
-        URIs shortened to their usual prefixes.
+        URIs shortened to their usual prefixes. libxml2 skips characters that are not
+        base64 in `base64Binary` values, which DCC's validator refuses, so duis checks
+        those values itself against XSD 1.0's grammar and reports them here too.
         """,
         area="pipeline",
     ),

@@ -379,7 +379,9 @@ _FIELDS = (
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(field=st.sampled_from(_FIELDS), value=st.text(max_size=30))
 def test_mutated_outcomes_give_only_library_errors(

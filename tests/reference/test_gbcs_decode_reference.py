@@ -130,7 +130,9 @@ def test_future_dated_alert_carries_its_instruction(rtds: Path, keys: GBCSKeysto
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
 def test_mutated_rtds_messages_raise_only_library_errors(

@@ -214,3 +214,17 @@ def test_schema_dir_that_will_not_load_exits_2(tmp_path: Path, broken: bool) -> 
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "error" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ["00-DB-12-34-56-78-90-A0", "QU!JD", "ZGVm YXVs dA=="])
+def test_base64_values_are_judged_as_dccs_xsd_judges_them(
+    reference_requests: list[Path], official_54: Path, official_xsd: xmlschema.XMLSchema, value: str
+) -> None:
+    """The mutant hypothesis found: libxml2 skipped the '-' of an EUI in ds:DigestValue."""
+    [path] = [p for p in reference_requests if p.name == "11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML"]
+    root = parse(path.read_bytes()).getroot()
+    (digest,) = root.iter("{http://www.w3.org/2000/09/xmldsig#}DigestValue")
+    digest.text = value
+    raw = etree.tostring(root)
+    report = validate(raw, schemas=SchemaRegistry([official_54]))
+    assert ("xsd" not in report.rules()) == official_xsd.is_valid(raw.decode())
