@@ -9,8 +9,6 @@ malformed or failed authentication, 2 usage or set-up error.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import sys
@@ -23,9 +21,9 @@ from duis._exceptions import DuisError, InputError
 from duis.cli._common import print_error
 from duis.cli._inputs import Document, Note, Problem, expand
 from duis.model._common import SR
-from duis.xml import DEFAULT_MAX_BYTES, element_text
-from duis.xml import parse as parse_xml
-from mmc.payload import GBCSDecodeError, GBCSKeystore, message_to_json, parse_hex, to_mmc
+from duis.xml import DEFAULT_MAX_BYTES
+from mmc.gbcs._input import gbcs_input, payload_bytes
+from mmc.payload import GBCSKeystore, message_to_json, to_mmc
 from mmc.payload import decode as decode_gbcs
 
 __all__ = [
@@ -56,30 +54,9 @@ def gbcs_payloads(data: bytes, source: str, max_bytes: int) -> list[bytes]:
 
 
 def _payloads(data: bytes, source: str, max_bytes: int) -> tuple[list[bytes], str | None]:
-    """:func:`gbcs_payloads` and, for a DUIS document, the SRV its header names.
-
-    The SRV picks the MMC mapping of a use case that answers several (ECS70: 6.11 or
-    8.1.1): the GBCS bytes alone do not say which request they answer.
-    """
-    head = data.lstrip()[:1]
-    if head == b"<":
-        tree = parse_xml(data, source=source, max_bytes=max_bytes)
-        out = []
-        for el in tree.iter(f"{{{SR}}}GBCSPayload"):
-            try:
-                out.append(base64.b64decode("".join(element_text(el).split()), validate=True))
-            except (binascii.Error, UnicodeEncodeError, ValueError):
-                raise GBCSDecodeError("GBCSPayload is not base64", 0, source=source) from None
-        srv_el = next(tree.iter(f"{{{SR}}}ServiceReferenceVariant"), None)
-        srv = element_text(srv_el).strip() if srv_el is not None else None
-        return out, srv or None
-    if (
-        head
-        and head[0] in b"0123456789abcdefABCDEF"
-        and all(c in b"0123456789abcdefABCDEF \t\r\n" for c in data[:4096])
-    ):
-        return [parse_hex(data)], None
-    return [data], None
+    """:func:`gbcs_payloads` and, for a DUIS document, the SRV its header names."""
+    found = gbcs_input(data, source=source, max_bytes=max_bytes)
+    return list(found.payloads), found.srv
 
 
 def _read(doc: Document, max_bytes: int) -> bytes:
@@ -101,10 +78,7 @@ def gbcs_summaries(tree: Any, keys: GBCSKeystore | None) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     for el in tree.iter(f"{{{SR}}}GBCSPayload"):
         try:
-            payload = base64.b64decode("".join(element_text(el).split()), validate=True)
-            out.append(summarise(payload, keys))
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            out.append({"error": {"rule": "gbcs.malformed", "message": "not base64"}})
+            out.append(summarise(payload_bytes(el), keys))
         except DuisError as exc:
             out.append({"error": {"rule": exc.rule, "message": exc.message}})
     return {"gbcs": out} if out else {}

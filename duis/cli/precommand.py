@@ -13,9 +13,6 @@ or raw GBCS bytes) and, with ``--request``, the checks against that request.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import sys
 from pathlib import Path
 
@@ -37,7 +34,6 @@ __all__ = ["precommand"]
 
 #: A GBCS message is at most a few kB; a file far larger is not one.
 _MAX_BYTES = 1 << 20
-_HEX = re.compile(rb"[0-9A-Fa-f\s]+")
 
 
 @click.group()
@@ -58,24 +54,12 @@ def _read(path: str) -> bytes:
 
 def _gbcs_bytes(path: str, data: bytes) -> bytes:
     """The GBCS bytes a file holds: a DUIS message's GBCSPayload, hex text, or raw."""
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
-        from duis.namespaces import SR
-        from duis.xml import element_text, parse
+    from mmc.gbcs._input import gbcs_input
 
-        root = parse(data, source=path).getroot()
-        found = next(root.iter(f"{{{SR}}}GBCSPayload"), None)
-        if found is None:
-            raise InputError("the DUIS message has no GBCSPayload", source=path)
-        try:
-            return base64.b64decode(element_text(found), validate=False)
-        except (binascii.Error, ValueError):
-            raise InputError("GBCSPayload is not base64", source=path) from None
-    if head and _HEX.fullmatch(head):
-        text = b"".join(head.split())
-        if len(text) % 2 == 0:
-            return bytes.fromhex(text.decode("ascii"))
-    return data
+    found = gbcs_input(data, source=path, max_bytes=_MAX_BYTES)
+    if not found.payloads:
+        raise InputError("the DUIS message has no GBCSPayload", source=path)
+    return found.payloads[0]
 
 
 @precommand.command("inspect")

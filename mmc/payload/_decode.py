@@ -17,6 +17,7 @@ from mmc.gbcs._codes import alert_code_name, message_code
 from mmc.gbcs._cursor import Reader
 from mmc.gbcs._envelope import CRA, Envelope, read_envelope
 from mmc.gbcs._gbt import GBTBlock, reassemble_blocks
+from mmc.gbcs._input import parse_hex
 from mmc.payload._asn1 import read_der
 from mmc.payload._crypto import check_mac, check_signature, decrypt, encryption_key
 from mmc.payload._dlms import (
@@ -26,7 +27,6 @@ from mmc.payload._dlms import (
     read_access_response,
     read_data_notification,
 )
-from mmc.payload._errors import GBCSDecodeError
 from mmc.payload._gbz import GBZ_PROFILE, read_gbz
 from mmc.payload._keys import GBCSKeystore
 from mmc.payload._values import Named, Opaque, Record, Value
@@ -121,17 +121,6 @@ class GBCSMessage:
             return None
         code = self.payload.get("alert-code")
         return Named(code, alert_name(code)) if isinstance(code, int) else None
-
-
-def parse_hex(text: str | bytes) -> bytes:
-    """GBCS bytes from RTDS-style hex text (whitespace ignored); a clear error otherwise."""
-    raw = text.decode("ascii", errors="replace") if isinstance(text, bytes) else text
-    compact = "".join(raw.split())
-    try:
-        return bytes.fromhex(compact)
-    except ValueError:
-        bad = next((i for i, c in enumerate(compact) if c not in "0123456789abcdefABCDEF"), 0)
-        raise GBCSDecodeError("not hexadecimal text", bad // 2) from None
 
 
 def decode(data: bytes, keystore: GBCSKeystore | None) -> GBCSMessage:
