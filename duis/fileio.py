@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +142,8 @@ def _fsync_folder(folder: Path) -> None:
 def _write_temp(target: Target, data: bytes, *, sync: bool = True) -> str:
     """A temporary file beside the target holding ``data``; fsynced unless ``sync`` is
     False (then the caller fsyncs it, see :func:`_fsync_all`)."""
+    import tempfile  # only when writing: `duis validate` imports this module for -o
+
     folder = target.real.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.real.name}.", suffix=".tmp", dir=folder)
