@@ -109,11 +109,15 @@ def check_targets(
     raises :class:`OutputError` for a non-regular or read-only target, a dangling
     link, a missing folder, or two paths that would write the same file.
     """
-    targets: list[Target] = []
-    seen: dict[Path, Path] = {}
-    for path in paths:
-        target = _resolve(path, overwrite_read_only=overwrite_read_only)
-        key = Path(os.path.normcase(str(target.real)))
+    targets = [_resolve(path, overwrite_read_only=overwrite_read_only) for path in paths]
+    _refuse_clashes(targets)
+    return targets
+
+
+def _refuse_clashes(targets: list[Target]) -> None:
+    seen: dict[str, Path] = {}
+    for target in targets:
+        key = os.path.normcase(str(target.real))
         if key in seen:
             raise OutputError(
                 f"would be written twice: {str(seen[key])!r} resolves to the same file "
@@ -121,8 +125,6 @@ def check_targets(
                 source=str(target.given),
             )
         seen[key] = target.given
-        targets.append(target)
-    return targets
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -228,9 +230,15 @@ def write_files(
             t if m is None else Target(t.given, t.real, m)
             for t, m in zip(targets, wanted, strict=True)
         ]
+    _write_checked(targets, [data for _, data in pairs])
+    return [t.real for t in targets]
+
+
+def _write_checked(targets: list[Target], datas: list[bytes]) -> None:
+    """:func:`write_files` for targets :func:`check_targets` has resolved."""
     temps: list[str] = []
     try:
-        for target, (_, data) in zip(targets, pairs, strict=True):
+        for target, data in zip(targets, datas, strict=True):
             temps.append(_write_temp(target, data, sync=False))
         # Every byte is on disk before the first rename: a crash then leaves either the
         # old file or the whole new one under each name, never a renamed empty file.
@@ -251,7 +259,6 @@ def write_files(
         raise
     for folder in dict.fromkeys(t.real.parent for t in targets):
         _fsync_folder(folder)
-    return [t.real for t in targets]
 
 
 def atomic_write(
@@ -293,16 +300,19 @@ def atomic_write_many(
     """
     failed: dict[Path, InputError] = {}
     good: list[tuple[Path, bytes]] = []
+    targets: list[Target] = []
     for path, data in items:
         try:
-            check_targets([path], overwrite_read_only=overwrite_read_only)
+            (target,) = check_targets([path], overwrite_read_only=overwrite_read_only)
         except OutputError as exc:
             failed[path] = exc
             continue
         good.append((path, data))
+        targets.append(target)
     if good:
         try:
-            write_files(good, overwrite_read_only=overwrite_read_only)
+            _refuse_clashes(targets)  # each target was resolved once, above
+            _write_checked(targets, [data for _, data in good])
         except OutputError as exc:
             for path, _ in good:
                 failed.setdefault(path, exc)
