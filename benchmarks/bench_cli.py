@@ -16,6 +16,7 @@ libxml2-utils and signxml from the ``test`` extra). In one run on one machine:
 * ``duis --help`` (goal: under 60 ms, median of 15 runs).
 
 Prints each time and ratio; exits 1 if a goal is missed, 2 if something cannot run.
+The SIGKILL durability check of the same issue is ``benchmarks/crash_sign.py``.
 """
 
 from __future__ import annotations
