@@ -1,7 +1,6 @@
 """duis: build, check, sign and read DCC DUIS messages."""
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
+from __future__ import annotations
 
 from duis._exceptions import (
     ConfigError,
@@ -15,7 +14,11 @@ from duis._exceptions import (
     XMLLimitError,
 )
 
+# Not ``typing.TYPE_CHECKING``: importing typing costs more than ``duis --help`` may.
+_TYPE_CHECKING = False
 if _TYPE_CHECKING:
+    from typing import Any as _Any
+
     from duis._describe import describe
     from duis._validate import validate, validate_tree
     from duis.catalogue import SRV, CommandVariant, UserRole

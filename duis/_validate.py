@@ -12,21 +12,23 @@ unreadable path (:class:`~duis.InputError`) or a schema that will not load
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lxml import etree
 
 from duis._exceptions import ModelError, XMLError
 from duis.config import Config
-from duis.correlate import correlate
 from duis.ids import EUI64
 from duis.kinds import DocumentKind, document_kind
-from duis.model.request import Request
-from duis.model.response import Response
 from duis.namespaces import PREFIXES, RA, SR
 from duis.report import Kind, Report
 from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
 from duis.schemas import RegistryLike, SchemaBundle, as_registry
 from duis.versions import KNOWN_VERSIONS, is_known
 from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse, read_input, sourceline
+
+if TYPE_CHECKING:
+    from duis.model.request import Request
 
 __all__ = ["parse_or_report", "validate", "validate_tree"]
 
@@ -161,6 +163,10 @@ def _correlate(
             line=sourceline(root),
         )
         return
+    # Only a run with a request to match pays for the model and correlate modules.
+    from duis.correlate import correlate
+    from duis.model.response import Response
+
     try:
         response = Response.from_tree(root, report.source)
     except ModelError as exc:

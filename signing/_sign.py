@@ -111,7 +111,45 @@ def sign(
     Raises a :class:`SigningError` subclass saying why signing was refused.
     """
     raw, name = read_input(data, source=source)
-    tree = parse(raw, source=name)
+    return sign_parsed(
+        parse(raw, source=name),
+        keystore=keystore,
+        credentials=credentials,
+        counters=counters,
+        preserve_counter=preserve_counter,
+        validate=validate,
+        config=config,
+        schemas=schemas,
+        policy=policy,
+        at=at,
+        allow_digital_signing=allow_digital_signing,
+        dcc_eui=dcc_eui,
+        source=name,
+    )
+
+
+def sign_parsed(
+    tree: etree._ElementTree,
+    *,
+    keystore: Keystore | None = None,
+    credentials: Credentials | None = None,
+    counters: CounterStore | None = None,
+    preserve_counter: bool = False,
+    validate: bool = True,
+    config: Config | None = None,
+    schemas: SchemaSource | None = None,
+    policy: SignerPolicy | None = None,
+    at: datetime | None = None,
+    allow_digital_signing: bool = False,
+    dcc_eui: EUI64 | None = None,
+    source: str = "<input>",
+) -> SignedMessage:
+    """:func:`sign` for a tree :func:`duis.xml.parse` made, which it changes in place.
+
+    For a batch that has parsed each file already (to validate it and find the
+    originator whose counters it reserves): the file is not parsed a second time.
+    """
+    name = source
     root = tree.getroot()
     kind = message_kind(root)
     if kind is Kind.OTHER:

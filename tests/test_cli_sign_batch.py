@@ -103,9 +103,9 @@ def test_ctrl_c_exits_130_and_lists_what_was_finished(
         shutil.copy(GOOD, src / f"r{i}.xml")
     out = tmp_path / "out"
     out.mkdir()
-    import signing
+    import signing._sign  # the batch signs the tree it parsed: sign_parsed
 
-    real = signing.sign
+    real = signing._sign.sign_parsed
     calls = {"n": 0}
 
     def interrupting(*args: object, **kwargs: object) -> object:
@@ -114,7 +114,7 @@ def test_ctrl_c_exits_130_and_lists_what_was_finished(
             raise KeyboardInterrupt
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(signing, "sign", interrupting)
+    monkeypatch.setattr(signing._sign, "sign_parsed", interrupting)
     code, stdout, err = run(*sign_args(tmp_path, "-o", str(out), str(src)))
     assert code == 130
     assert "interrupted: 2 file(s) signed" in err

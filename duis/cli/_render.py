@@ -14,11 +14,9 @@ policy in ``docs/cli.md``.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from duis.report import Message, Report, Severity
 
@@ -282,6 +280,8 @@ def _rule_summary(rule_id: str) -> str:
 
 
 def _uri(name: str) -> str:
+    from urllib.parse import quote  # SARIF only
+
     return quote(name.replace("\\", "/"), safe="/:@-._~")
 
 
@@ -379,6 +379,8 @@ class JUnitSink(Sink):
 
     def __init__(self, out: TextIO, err: TextIO, **kwargs: Any) -> None:
         super().__init__(out, err, **kwargs)
+        import tempfile  # JUnit only
+
         self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in close()
             max_size=1 << 20, mode="w+", encoding="utf-8"
         )

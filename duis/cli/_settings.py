@@ -115,13 +115,16 @@ class Resolver:
         """``(path, is_dir) -> bool``: whether a walk from ``root`` leaves ``path`` out."""
         selection = self.selection(root)
         patterns = selection.patterns()
-        spec = _spec(patterns) if patterns else None
+        names = _literal_names(patterns)
+        spec = _spec(patterns) if patterns and names is None else None
         base = selection.base.resolve()
         gitignore = selection.respect_gitignore
         repo = _repo_root(Path(root).resolve()) if gitignore else None
 
         def excluded(path: Path, is_dir: bool) -> bool:
             absolute = path.resolve() if not path.is_absolute() else path
+            if names is not None and _names_match(names, absolute, base, is_dir):
+                return True
             if spec is not None and _matches(spec, absolute, base, is_dir):
                 return True
             if repo is not None:
@@ -146,6 +149,47 @@ class Resolver:
                 if result.include is not None:
                     ignored = bool(result.include)
         return ignored
+
+
+def _literal_names(patterns: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """``(names, folder names)`` when every pattern is a plain name (``venv``, ``build/``).
+
+    Such a pattern matches any path with a component of that name (with a trailing
+    ``/``, a folder's only), which a set lookup per component decides: the default
+    list is of this kind, and matching it through pathspec for every file walked was
+    most of the parent's serial work in a parallel run. Anything else (globs, slashes
+    inside, negations, escapes, comments): None, and pathspec decides.
+    """
+    names: set[str] = set()
+    folders: set[str] = set()
+    for pattern in patterns:
+        name = pattern[:-1] if pattern.endswith("/") else pattern
+        if (
+            not name
+            or name in (".", "..")
+            or name[0] in "!#"
+            or any(c in name for c in "/*?[]\\")
+            or name != name.strip()
+        ):
+            return None
+        (folders if pattern.endswith("/") else names).add(name)
+    return frozenset(names), frozenset(folders)
+
+
+def _names_match(
+    names: tuple[frozenset[str], frozenset[str]], path: Path, base: Path, is_dir: bool
+) -> bool:
+    try:
+        rel = _relative(path, base, False)
+    except ValueError:  # outside the settings' folder: match on the name alone
+        rel = path.name
+    parts = rel.split("/")
+    anywhere, folders = names
+    if not anywhere.isdisjoint(parts):
+        return True
+    if not folders:
+        return False
+    return not folders.isdisjoint(parts if is_dir else parts[:-1])
 
 
 def _spec(patterns: tuple[str, ...]) -> Any:

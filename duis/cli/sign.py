@@ -47,6 +47,8 @@ from duis.xml import DEFAULT_MAX_BYTES
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from lxml import etree
+
     from duis.config import Config
     from duis.ids import EUI64
     from duis.report import Report
@@ -251,8 +253,11 @@ class _Signer:
     dcc_eui: EUI64 | None
     signed: int = 0
 
-    def prepare(self, doc: Document) -> tuple[bytes, EUI64 | None, Config] | Report | Problem:
-        """Read once, validate with the nearest settings; the originator needing a counter."""
+    def prepare(
+        self, doc: Document
+    ) -> tuple[etree._ElementTree, EUI64 | None, Config] | Report | Problem:
+        """Read and parse once, validate with the nearest settings; the originator needing
+        a counter. The tree is what :meth:`sign` signs: the file is not parsed again."""
         from duis._validate import validate_tree
         from duis.xml import parse, read_input
         from signing import InvalidRequestError
@@ -296,16 +301,16 @@ class _Signer:
                 originator = read_request_id(root).originator
             except (ValueError, AttributeError):
                 originator = None  # sign() says why it cannot sign this
-        return data, originator, config
+        return tree, originator, config
 
     def sign(
-        self, doc: Document, data: bytes, config: Config, counter: _Assigned | None
+        self, doc: Document, tree: etree._ElementTree, config: Config, counter: _Assigned | None
     ) -> SignedMessage | Report:
-        from signing import sign as sign_message
+        from signing._sign import sign_parsed
 
         try:
-            signed = sign_message(
-                data,
+            signed = sign_parsed(
+                tree,
                 keystore=self.keystore,
                 credentials=self.credentials,
                 counters=counter,  # type: ignore[arg-type]  # duck-typed: next() only
@@ -383,9 +388,9 @@ def _run(
                 elif not isinstance(result, tuple):
                     events.append(("file", result))
                 else:
-                    data, originator, config = result
+                    tree, originator, config = result
                     counter = _Assigned(next(pool[originator])) if originator in pool else None
-                    signed = signer.sign(item, data, config, counter)
+                    signed = signer.sign(item, tree, config, counter)
                     if isinstance(signed, Report):
                         events.append(("file", signed))
                         continue
