@@ -25,7 +25,15 @@ from duis.report import Kind, Report
 from duis.rules import AlertSequences, check_mmc_alert, check_request, check_response
 from duis.schemas import RegistryLike, SchemaBundle, as_registry
 from duis.versions import KNOWN_VERSIONS, is_known
-from duis.xml import DEFAULT_MAX_BYTES, XInput, element_value, parse, read_input, sourceline
+from duis.xml import (
+    DEFAULT_MAX_BYTES,
+    XInput,
+    child_element,
+    element_value,
+    parse,
+    read_input,
+    sourceline,
+)
 
 if TYPE_CHECKING:
     from duis.model.request import Request
@@ -191,21 +199,13 @@ def _srv_of(root: etree._Element, kind: Kind) -> str | None:
     # which costs more than walking the handful of children here.
     parent: etree._Element | None = None
     if kind is Kind.REQUEST:
-        parent = _child(root, _HEADER)
+        parent = child_element(root, _HEADER)
     else:
-        body = _child(root, _BODY)
-        parent = _child(body, _RESPONSE_MESSAGE) if body is not None else None
-    found = _child(parent, _SRV) if parent is not None else None
+        parent = child_element(child_element(root, _BODY), _RESPONSE_MESSAGE)
+    found = child_element(parent, _SRV)
     if found is None:
         return None
     return element_value(found) or None
-
-
-def _child(parent: etree._Element, tag: str) -> etree._Element | None:
-    for el in parent:
-        if el.tag == tag:
-            return el
-    return None
 
 
 def _prefixed(el: etree._Element) -> str:

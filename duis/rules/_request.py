@@ -21,7 +21,7 @@ from duis.config import Config
 from duis.ids import EUI64, parse_decimal
 from duis.namespaces import SR
 from duis.report import Report
-from duis.xml import element_value, sourceline
+from duis.xml import element_value, first_element, sourceline
 
 __all__ = ["check_request"]
 
@@ -93,13 +93,6 @@ def check_request(root: etree._Element, report: Report, config: Config) -> None:
 def _text(el: etree._Element | None) -> str:
     # Read as the XSD reads it: "8.1<!---->1" is SRV 8.11, not "8.1".
     return "" if el is None else element_value(el)
-
-
-def _first_element(parent: etree._Element) -> etree._Element | None:
-    for child in parent:
-        if isinstance(child.tag, str):
-            return child
-    return None
 
 
 def _local(tag: str) -> str:
@@ -193,7 +186,7 @@ def _check(root: etree._Element, report: Report, config: Config) -> None:
     if body is not None and len(body):
         content = body[0]
         if not isinstance(content.tag, str):
-            content = _first_element(body)
+            content = first_element(body)
     derived = _derive(config)
 
     if entry is not None:
@@ -466,7 +459,7 @@ def _generation_unknown(report: Report, allowed: tuple[int, ...], el: etree._Ele
 
 def _future_dated_cv(report: Report, row: SRV, cv: int, content: etree._Element) -> None:
     """Report ``future-dated.command-variant`` (why it exists: its entry in the rule table)."""
-    first = _first_element(content)
+    first = first_element(content)
     if first is not None and first.tag == _EXECUTION:
         _add(
             report,
