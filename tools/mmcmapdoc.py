@@ -52,6 +52,15 @@ def render() -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {m.srv} | {m.use_case} | {m.element} | {_fields(m)} |" for m in with_fields]
+    inferred = [m for m in table if m.inferred]
+    if inferred:
+        lines += [
+            "",
+            "Inferred, not read in GBCS or DUIS text (from the RTDS requests' OBIS codes, "
+            "DLMS/ZCL attribute definitions and the values):",
+            "",
+        ]
+        lines += [f"* {m.srv} {m.use_case}: {m.inferred}" for m in inferred]
     lines += ["", "Acknowledgement only (`MessageSuccess` from the device's result codes):", ""]
     by_srv: dict[tuple[str, str], list[str]] = {}
     for m in acks:

@@ -14,7 +14,9 @@ bytes or ZCL string, left out when not printable), ``eui`` (8 bytes as
 ``00-DB-...``), ``datetime``, ``bool``, ``code`` (an int as 4 hex digits), ``alert-name``
 (the GBCS name of an event or alert code), ``utc-seconds-2000`` (log times: seconds
 since 2000-01-01 UTC, the ZigBee epoch GBCS logs use), ``enum:NAME`` (a table in the
-same file) and ``const`` (the field's ``value``). A value that is absent
+same file) and ``const`` (the field's ``value``). An entry's ``inferred`` says which
+of its facts come from the bytes and DLMS/ZCL rather than GBCS or DUIS text (the
+docs list them). A value that is absent
 or does not convert leaves its element out: every mapped element is optional in the
 MMC schema, and a guess would be worse than a gap.
 """
@@ -91,6 +93,7 @@ class UseCaseMap:
     fields: tuple[Field | Repeat, ...]
     success_from: str | None
     success_equals: int | None
+    inferred: str | None = None
 
 
 def _field(raw: Mapping[str, Any]) -> Field | Repeat:
@@ -139,6 +142,7 @@ def mappings() -> tuple[UseCaseMap, ...]:
                 fields=tuple(_field(f) for f in entry.get("fields", ())),
                 success_from=None if ok is None else ok["from"],
                 success_equals=None if ok is None else int(ok["equals"]),
+                inferred=entry.get("inferred"),
             )
         )
     return tuple(out)
@@ -211,6 +215,8 @@ def _convert(spec: Field, root: Value, value: Value) -> str | None:
         return "-".join(f"{b:02X}" for b in value)
     if kind == "datetime":
         return _time(value) if isinstance(value, datetime) else None
+    if kind == "bool" and isinstance(value, bool):  # DLMS boolean; ints below
+        return "true" if value else "false"
     number = _int(value)
     if number is None:
         return None

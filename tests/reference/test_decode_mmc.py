@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 290
-    assert len(mapped_pairs) >= 124
+    assert mapped_files >= 304
+    assert len(mapped_pairs) >= 130
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -131,6 +131,43 @@ HAND_READ = [
     ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ModelType", "ATGTypeX"),
     ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "CSW"),
     ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "Electricity/MeterVariant", "B"),
+    # ECS18b 4.12.1: DA 200003E9 00 00 09 | 00 09 0C 07DE0C1F FF 00000000 8000 FF (x2)
+    # | 00 06 000012A7 (4775) | 00 02 02 0F 00 16 1B | 00 09 0C 07DE 0C 1F FF 09 1E 00 00
+    # 8000 FF (2014-12-31 09:30) | 00 06 00002F5A (12122) | 00 02 02 0F 00 16 1B
+    # | 00 09 0C 07DE 0C 1F FF 0B 1E 00 00 8000 FF (2014-12-31 11:30) | ...
+    ("ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX", "MaxDemandActiveEnergyImport/Value", "4775"),
+    (
+        "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "MaxDemandActiveEnergyImport/CaptureTime",
+        "2014-12-31T09:30:00Z",
+    ),
+    (
+        "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "MaxDemandConfigurableTimeActivePowerImport/Value",
+        "12122",
+    ),
+    (
+        "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "MaxDemandConfigurableTimeActivePowerImport/CaptureTime",
+        "2014-12-31T11:30:00Z",
+    ),
+    # ECS27 4.15: DA 200003E8 00 00 06 | 00 03 00 | 00 06 0000001E (30)
+    # | 00 02 02 0F 00 16 FF | 00 06 00001AF4 (6900) | 00 06 0000012C (300) | 00 06 0000001E
+    ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitCounterValue", "30"),
+    ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPowerThreshold", "6900"),
+    ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPeriod", "300"),
+    ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitRestorationPeriod", "30"),
+    # GCS60 4.18: 01 09 02 00 07 02 00 0B 08 00 01 | 00 0A 00 23 E0673500 (Metering attr
+    # 0x0A00, uint32 LE 0x003567E0 = 3500000) | 01 07 05 00 0B 08 01 01 | 01 00 00 2B A0252600
+    # (Prepayment attr 0x0001, int32 LE 0x002625A0 = 2500000); GCS60a carries the same bytes
+    ("GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "MeterBalance", "3500000"),
+    ("GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "Gas/MeterBalancePrepaymentMode", "2500000"),
+    ("GCS60a_4.18_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX", "MeterBalance", "3500000"),
+    # ECS26j 6.2.9: DA 200003E9 00 00 01 | 00 02 02 16 02 16 02 (structure: enum 2, enum 2)
+    ("ECS26j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX", "PaymentMode", "Prepayment"),
+    # ECS61c 7.11: DA 200003E9 00 00 07 | 00 03 FF (boolean true) | 00 13 ... | 00 03 FF x5
+    ("ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "BoostFunctionAvailability", "true"),
+    ("ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "BoostFunctionControl5Value", "true"),
     # GCS21m 6.2.4, Basic cluster: 08 00 01 | 04 00 00 42 04 "1234" (attr 0x0004,
     # character string) | 05 00 00 42 08 "12345678" (attr 0x0005)
     ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "1234"),
@@ -173,6 +210,18 @@ def test_event_log_entries_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
     assert _at(third, "Timestamp").text == "2014-12-31T01:39:48Z"
     assert _at(third, "LogCode").text == "8154"
     assert _at(third, "OtherInformation").text == "009B"
+
+
+def test_boost_button_log_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS61c 7.11: ... | 00 13 (compact-array) 02 02 06 06 (structure of two
+    # double-long-unsigned) 30 (48 bytes = 6 entries of 8) | 1C2F6180 1C2F747C | 1C30B300 ...
+    # 0x1C2F6180 = 472867200 s = 5473 days from 2000-01-01 (6 before 2015-01-01's 5479)
+    # -> 2014-12-26T00:00:00Z; 0x747C - 0x6180 = 4860 s = 1 h 21 min later.
+    rsp = _rsp(rtds, keys, "ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}EventLogEntry")
+    assert len(entries) == 6
+    assert _at(entries[0], "BoostStart").text == "2014-12-26T00:00:00Z"
+    assert _at(entries[0], "BoostEnd").text == "2014-12-26T01:21:00Z"
 
 
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
