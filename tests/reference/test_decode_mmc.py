@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 304
-    assert len(mapped_pairs) >= 130
+    assert mapped_files >= 310
+    assert len(mapped_pairs) >= 133
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -168,6 +168,36 @@ HAND_READ = [
     # ECS61c 7.11: DA 200003E9 00 00 07 | 00 03 FF (boolean true) | 00 13 ... | 00 03 FF x5
     ("ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "BoostFunctionAvailability", "true"),
     ("ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "BoostFunctionControl5Value", "true"),
+    # ECS26b 6.2.1: DA 200003E8 00 00 0A | 00 06 0000011F (287) | 00 06 0000001E (30)
+    # | 00 06 000000B4 (180) | 00 06 0000001E | 00 06 000000D8 (216) | 00 06 0000001E
+    # | 00 06 000000FD (253) | 00 06 0000001E | 00 06 00000108 (264) | 00 06 000000C8 (200)
+    (
+        "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "RMSVoltageSettings/RMSExtremeOverVoltageThreshold",
+        "287",
+    ),
+    (
+        "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "RMSVoltageSettings/RMSVoltageSwellThreshold",
+        "253",
+    ),
+    (
+        "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "SinglePhaseVoltageSettings/AverageRMSUnderVoltageThreshold",
+        "200",
+    ),
+    # ECS26k 6.2.1: the same eight Limiter values first: ... 00 06 000000B4 (180) ...
+    (
+        "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "RMSVoltageSettings/RMSExtremeUnderVoltageThreshold",
+        "180",
+    ),
+    # GCS21a 6.2.8, Metering: 07 02 00 25 08 01 01 | 13 0B 00 21 0100 | 12 0B 00 21 0100
+    # | 11 0B 00 30 01 | 10 0B 00 21 C800 (0x0B10 uint16 LE = 200) | 14 0B 00 20 0A (10)
+    # | 15 0B 00 21 100E (0x0E10 = 3600)
+    ("GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "UncontrolledGasFlowRate", "200"),
+    ("GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "FlowStabilisationPeriod", "10"),
+    ("GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "FlowMeasurementPeriod", "3600"),
     # GCS21m 6.2.4, Basic cluster: 08 00 01 | 04 00 00 42 04 "1234" (attr 0x0004,
     # character string) | 05 00 00 42 08 "12345678" (attr 0x0005)
     ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "1234"),
