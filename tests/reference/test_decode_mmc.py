@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 310
-    assert len(mapped_pairs) >= 133
+    assert mapped_files >= 313
+    assert len(mapped_pairs) >= 134
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -198,6 +198,17 @@ HAND_READ = [
     ("GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "UncontrolledGasFlowRate", "200"),
     ("GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "FlowStabilisationPeriod", "10"),
     ("GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "FlowMeasurementPeriod", "3600"),
+    # GCS21b 4.13, Prepayment: 07 05 00 5B 08 00 01 | 39 02 00 21 E803 (0x0239 uint16 1000)
+    # | 06 00 00 2B 40420F00 (int32 1000000) | 16 02 00 30 01 | 26 02 00 30 01
+    # | 40 00 00 2B C0B4B3FF (int32 LE 0xFFB3B4C0 = -0x4C4B40 = -5000000)
+    # | 10 00 00 23 40420F00 | 11 00 00 23 400D0300 (0x030D40 = 200000)
+    # | 31 00 00 23 20A10700 (0x07A120 = 500000) | 21 00 00 23 80969800 (0x989680 = 10000000)
+    # | 22 00 00 23 404B4C00 (0x4C4B40 = 5000000) | ...
+    ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "DebtRecoveryPerPayment", "1000"),
+    ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "DisablementThreshold", "-5000000"),
+    ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold", "200000"),
+    ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "LowCreditThreshold", "500000"),
+    ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "MaxCreditMaxMeterBalance", "10000000"),
     # GCS21m 6.2.4, Basic cluster: 08 00 01 | 04 00 00 42 04 "1234" (attr 0x0004,
     # character string) | 05 00 00 42 08 "12345678" (attr 0x0005)
     ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "1234"),
