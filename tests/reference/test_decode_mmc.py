@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 313
-    assert len(mapped_pairs) >= 134
+    assert mapped_files >= 315
+    assert len(mapped_pairs) >= 135
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -131,10 +131,10 @@ HAND_READ = [
     ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ModelType", "ATGTypeX"),
     ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "CSW"),
     ("ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "Electricity/MeterVariant", "B"),
-    # ECS18b 4.12.1: DA 200003E9 00 00 09 | 00 09 0C 07DE0C1F FF 00000000 8000 FF (x2)
-    # | 00 06 000012A7 (4775) | 00 02 02 0F 00 16 1B | 00 09 0C 07DE 0C 1F FF 09 1E 00 00
-    # 8000 FF (2014-12-31 09:30) | 00 06 00002F5A (12122) | 00 02 02 0F 00 16 1B
-    # | 00 09 0C 07DE 0C 1F FF 0B 1E 00 00 8000 FF (2014-12-31 11:30) | ...
+    # ECS18b 4.12.1: DA 200003E9 00 00 09 | 09 0C 07DE0C1F FF 00000000 8000 FF (x2)
+    # | 06 000012A7 (4775) | 02 02 0F 00 16 1B | 09 0C 07DE 0C 1F FF 09 1E 00 00 8000 FF
+    # (2014-12-31 09:30) | 06 00002F5A (12122) | 02 02 0F 00 16 1B
+    # | 09 0C 07DE 0C 1F FF 0B 1E 00 00 8000 FF (2014-12-31 11:30) | ... | 09 (results) 01 00 ...
     ("ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX", "MaxDemandActiveEnergyImport/Value", "4775"),
     (
         "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX",
@@ -151,8 +151,8 @@ HAND_READ = [
         "MaxDemandConfigurableTimeActivePowerImport/CaptureTime",
         "2014-12-31T11:30:00Z",
     ),
-    # ECS27 4.15: DA 200003E8 00 00 06 | 00 03 00 | 00 06 0000001E (30)
-    # | 00 02 02 0F 00 16 FF | 00 06 00001AF4 (6900) | 00 06 0000012C (300) | 00 06 0000001E
+    # ECS27 4.15: DA 200003E8 00 00 06 | 03 00 | 06 0000001E (30) | 02 02 0F 00 16 FF
+    # | 06 00001AF4 (6900) | 06 0000012C (300) | 06 0000001E | 06 (results) 01 00 ...
     ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitCounterValue", "30"),
     ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPowerThreshold", "6900"),
     ("ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPeriod", "300"),
@@ -163,14 +163,14 @@ HAND_READ = [
     ("GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "MeterBalance", "3500000"),
     ("GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "Gas/MeterBalancePrepaymentMode", "2500000"),
     ("GCS60a_4.18_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX", "MeterBalance", "3500000"),
-    # ECS26j 6.2.9: DA 200003E9 00 00 01 | 00 02 02 16 02 16 02 (structure: enum 2, enum 2)
+    # ECS26j 6.2.9: DA 200003E9 00 00 01 | 02 02 16 02 16 02 (structure: enum 2, enum 2)
     ("ECS26j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX", "PaymentMode", "Prepayment"),
-    # ECS61c 7.11: DA 200003E9 00 00 07 | 00 03 FF (boolean true) | 00 13 ... | 00 03 FF x5
+    # ECS61c 7.11: DA 200003E9 00 00 07 | 03 FF (boolean true) | 13 ... | 03 FF x5
     ("ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "BoostFunctionAvailability", "true"),
     ("ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "BoostFunctionControl5Value", "true"),
-    # ECS26b 6.2.1: DA 200003E8 00 00 0A | 00 06 0000011F (287) | 00 06 0000001E (30)
-    # | 00 06 000000B4 (180) | 00 06 0000001E | 00 06 000000D8 (216) | 00 06 0000001E
-    # | 00 06 000000FD (253) | 00 06 0000001E | 00 06 00000108 (264) | 00 06 000000C8 (200)
+    # ECS26b 6.2.1: DA 200003E8 00 00 0A | 06 0000011F (287) | 06 0000001E (30)
+    # | 06 000000B4 (180) | 06 0000001E | 06 000000D8 (216) | 06 0000001E
+    # | 06 000000FD (253) | 06 0000001E | 06 00000108 (264) | 06 000000C8 (200)
     (
         "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
         "RMSVoltageSettings/RMSExtremeOverVoltageThreshold",
@@ -186,7 +186,8 @@ HAND_READ = [
         "SinglePhaseVoltageSettings/AverageRMSUnderVoltageThreshold",
         "200",
     ),
-    # ECS26k 6.2.1: the same eight Limiter values first: ... 00 06 000000B4 (180) ...
+    # ECS26k 6.2.1, the same eight Limiter values first: DA 200003E8 00 00 0E
+    # | 06 0000011F | 06 0000001E | 06 000000B4 (180) ...
     (
         "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
         "RMSVoltageSettings/RMSExtremeUnderVoltageThreshold",
@@ -209,6 +210,18 @@ HAND_READ = [
     ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold", "200000"),
     ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "LowCreditThreshold", "500000"),
     ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "MaxCreditMaxMeterBalance", "10000000"),
+    # ECS23 4.10: DA 200003EA 00 00 06 | 06 00000093 (147) | 02 02 0F 00 16 FF
+    # | 06 000000EF (239) | 02 02 0F 00 16 FF | 13 ... (profile) | 06 00000E10 (3600)
+    (
+        "ECS23_4.10_SUCCESS_RESPONSE_GBCS.HEX",
+        "Electricity/SinglePhaseESME/AvgRMSUnderVoltageCounter/Value",
+        "147",
+    ),
+    (
+        "ECS23_4.10_SUCCESS_RESPONSE_GBCS.HEX",
+        "Electricity/SinglePhaseESME/AvgRMSOverVoltageCounter/Value",
+        "239",
+    ),
     # GCS21m 6.2.4, Basic cluster: 08 00 01 | 04 00 00 42 04 "1234" (attr 0x0004,
     # character string) | 05 00 00 42 08 "12345678" (attr 0x0005)
     ("GCS21m_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "ManufacturerIdentifier", "1234"),
@@ -254,7 +267,7 @@ def test_event_log_entries_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
 
 
 def test_boost_button_log_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
-    # ECS61c 7.11: ... | 00 13 (compact-array) 02 02 06 06 (structure of two
+    # ECS61c 7.11: ... 03 FF | 13 (compact-array) 02 02 06 06 (structure of two
     # double-long-unsigned) 30 (48 bytes = 6 entries of 8) | 1C2F6180 1C2F747C | 1C30B300 ...
     # 0x1C2F6180 = 472867200 s = 5473 days from 2000-01-01 (6 before 2015-01-01's 5479)
     # -> 2014-12-26T00:00:00Z; 0x747C - 0x6180 = 4860 s = 1 h 21 min later.
@@ -263,6 +276,23 @@ def test_boost_button_log_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
     assert len(entries) == 6
     assert _at(entries[0], "BoostStart").text == "2014-12-26T00:00:00Z"
     assert _at(entries[0], "BoostEnd").text == "2014-12-26T01:21:00Z"
+
+
+def test_voltage_profile_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS23 4.10: ... | 13 (compact-array) 02 02 06 06 (structure of two
+    # double-long-unsigned) 82 0188 (392 bytes = 49 entries of 8) | 1C34A780 00000051
+    # | 1C34B590 0000000F | ... | 06 00000E10 (capture period 3600 s).
+    # 0x1C34A780 = 473212800 s = 5477 days from 2000-01-01 (2 before 2015-01-01's 5479)
+    # -> 2014-12-30T00:00:00Z; 0xB590 - 0xA780 = 3600 s later.
+    rsp = _rsp(rtds, keys, "ECS23_4.10_SUCCESS_RESPONSE_GBCS.HEX")
+    log = _at(rsp, "Electricity/SinglePhaseESME/AvgRMSVoltageProfileDataLog")
+    entries = log.findall(f"{{{RA}}}LogEntry")
+    assert len(entries) == 49
+    assert _at(entries[0], "Timestamp").text == "2014-12-30T00:00:00Z"
+    assert _at(entries[0], "Value").text == "81"
+    assert _at(entries[1], "Timestamp").text == "2014-12-30T01:00:00Z"
+    assert _at(entries[1], "Value").text == "15"
+    assert _at(log, "MeasurementPeriod").text == "3600"
 
 
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
