@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 315
-    assert len(mapped_pairs) >= 135
+    assert mapped_files >= 319
+    assert len(mapped_pairs) >= 137
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -293,6 +293,27 @@ def test_voltage_profile_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
     assert _at(entries[1], "Timestamp").text == "2014-12-30T01:00:00Z"
     assert _at(entries[1], "Value").text == "15"
     assert _at(log, "MeasurementPeriod").text == "3600"
+
+
+def test_billing_data_logs_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS20a 4.4.4: DA 200003EA 00 00 01 | 13 (compact-array) 02 02 06 06 50 (80 bytes =
+    # 10 entries of 8) | 1C2B6D00 0000005F | 1C2CBE80 000000CB | ... 0x1C2B6D00 = 472608000 s
+    # = 5470 days from 2000-01-01 (9 before 2015-01-01's 5479) -> 2014-12-23; 0x5F = 95,
+    # 0xCB = 203, a day (0x15180 s) later.
+    rsp = _rsp(rtds, keys, "ECS20a_4.4.4_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}PaymentBasedDebtRepayment/{{{RA}}}LogEntry")
+    assert len(entries) == 10
+    assert _at(entries[0], "Timestamp").text == "2014-12-23T00:00:00Z"
+    assert _at(entries[0], "Amount").text == "95"
+    assert _at(entries[1], "Timestamp").text == "2014-12-24T00:00:00Z"
+    assert _at(entries[1], "Amount").text == "203"
+    # ECS20d 4.4.5: ... | 13 02 02 06 06 28 (40 bytes = 5 entries) | 1C320480 0000005F | ...
+    # 0x1C320480 = 473040000 s = 5475 days -> 2014-12-28.
+    rsp = _rsp(rtds, keys, "ECS20d_4.4.5_SUCCESS_RESPONSE_GBCS.HEX")
+    entries = rsp.findall(f"{{{RA}}}PrepaymentCredits/{{{RA}}}LogEntry")
+    assert len(entries) == 5
+    assert _at(entries[0], "Timestamp").text == "2014-12-28T00:00:00Z"
+    assert _at(entries[0], "Amount").text == "95"
 
 
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
