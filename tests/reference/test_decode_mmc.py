@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 319
-    assert len(mapped_pairs) >= 137
+    assert mapped_files >= 328
+    assert len(mapped_pairs) >= 139
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -314,6 +314,28 @@ def test_billing_data_logs_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
     assert len(entries) == 5
     assert _at(entries[0], "Timestamp").text == "2014-12-28T00:00:00Z"
     assert _at(entries[0], "Amount").text == "95"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # ECS47a 7.13: DA 200003EC 00 00 03 00 00 00 | 03 (results) 02 00 (set, success)
+        # | 02 00 | 03 00 (action, success)
+        ("ECS47a_7.13_ALCS_ACTIVATE_SUCCESS_RESPONSE_GBCS.HEX", "true"),
+        # ... 03 | 02 01 (set, hardware-fault) | 02 FA (other-reason) | 03 FA
+        ("ECS47a_7.13_ALCS_DEACTIVATE_ERROR_RESPONSE_GBCS.HEX", "false"),
+        # ECS47e 7.16: DA 20002329 00 00 03 00 00 00 | 03 02 00 | 02 00 | 03 00
+        ("ECS47e_7.16_APC_INPUT_SUCCESS_RESPONSE_GBCS.HEX", "true"),
+        # DA 2000232C ... | 03 02 00 | 02 01 (hardware-fault) | 03 FA
+        ("ECS47e_7.16_APC_INPUT_ERROR_RESPONSE_GBCS.HEX", "false"),
+    ],
+)
+def test_auxiliary_controller_acknowledgements_read_by_hand(
+    rtds: Path, keys: GBCSKeystore, name: str, expected: str
+) -> None:
+    rsp = _rsp(rtds, keys, name)
+    assert len(rsp) == 0
+    assert rsp.get("MessageSuccess") == expected
 
 
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
