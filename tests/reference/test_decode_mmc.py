@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 328
-    assert len(mapped_pairs) >= 139
+    assert mapped_files >= 330
+    assert len(mapped_pairs) >= 140
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -336,6 +336,23 @@ def test_auxiliary_controller_acknowledgements_read_by_hand(
     rsp = _rsp(rtds, keys, name)
     assert len(rsp) == 0
     assert rsp.get("MessageSuccess") == expected
+
+
+def test_connected_device_logs_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # CCS07 8.9: DA 20000514 00 00 02 | 02 03 09 0C 07DF0101FF000000008000FF
+    # | 09 08 0001020304050607 | 01 02 (array of 2) | 02 02 09 08 00DB1234567890A0
+    # 09 10 83FED3407A939723A5C639B26916D506 | 02 02 09 08 00DB1234567890A1 09 10 ...D505
+    # | 02 03 (second log) ... 01 02 | 02 02 09 08 00DB1234567890A3
+    # 09 10 00112233445566778899A1A2A3A4A5A6 | ...
+    rsp = _rsp(rtds, keys, "CCS07_8.9_SUCCESS_RESPONSE_GBCS.HEX")
+    log = _at(rsp, "CHFConnectedDeviceLog")
+    current = log.findall(f"{{{RA}}}CHFCurrentConnectedDeviceLogEntry")
+    historic = log.findall(f"{{{RA}}}CHFHistoricConnectedDeviceLogEntry")
+    assert len(current) == 2 and len(historic) == 2
+    assert _at(current[0], "DeviceID").text == "00-DB-12-34-56-78-90-A0"
+    assert _at(current[0], "DeviceSecurityDetails").text == "83FED3407A939723A5C639B26916D506"
+    assert _at(historic[0], "DeviceID").text == "00-DB-12-34-56-78-90-A3"
+    assert _at(historic[0], "DeviceSecurityDetails").text == "00112233445566778899A1A2A3A4A5A6"
 
 
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
