@@ -19,7 +19,7 @@ from duis import catalogue
 from duis.model._common import RA
 from mmc.gbcs._codes import message_codes
 from mmc.payload import RESPONSE_MAPPINGS, Named, Record, decode, to_mmc
-from mmc.payload._mmcmap import mapping_for, mappings, resolve, success
+from mmc.payload._mmcmap import Field, UseCaseMap, fill, mapping_for, mappings, resolve, success
 from tests.gbcs_builders import general_signing
 
 DEVICE = bytes.fromhex("00DB1234567890A0")
@@ -172,3 +172,20 @@ def test_alert_cra_never_maps_a_response(code: int) -> None:
     message = decode(data, None)
     assert message.cra.name == "ALERT"
     assert b"SMETSData" not in to_mmc(message)
+
+
+def test_a_plus_step_starts_a_fresh_element_and_booleans_convert() -> None:
+    rows = (
+        Field("+Group/Phase", "", "const", value="1"),
+        Field("Group/Flag", "0", "bool"),
+        Field("+Group/Phase", "", "const", value="2"),
+        Field("Group/Flag", "1", "bool"),
+    )
+    mapping = UseCaseMap("X", "0.0", "Rsp", (), rows, None, None)
+    rsp = etree.Element(f"{{{RA}}}Rsp")
+    fill(mapping, (True, False), rsp)
+    groups = rsp.findall(f"{{{RA}}}Group")
+    assert [(g.findtext(f"{{{RA}}}Phase"), g.findtext(f"{{{RA}}}Flag")) for g in groups] == [
+        ("1", "true"),
+        ("2", "false"),
+    ]

@@ -32,7 +32,9 @@ def _fields(m: UseCaseMap) -> str:
         if isinstance(f, Repeat):
             names.append(f"{f.element} (each entry: {', '.join(s.element for s in f.fields)})")
         elif isinstance(f, Field) and not f.element.rsplit("/", 1)[-1].startswith("@"):
-            names.append(f.element)
+            name = f.element.replace("+", "")
+            if name not in names:
+                names.append(name)
     return ", ".join(names) if names else "none (the schema gives this element no content)"
 
 

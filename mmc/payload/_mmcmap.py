@@ -265,15 +265,24 @@ def _place(
     schema's sequence; ``new_last`` always starts a fresh element (a repeated entry).
     An ``@attribute`` goes on an element an earlier field created, or nowhere: the
     schema's status elements need their text child as much as the code attribute.
+    A step written ``+Name`` always starts a fresh element: the next of a repeated
+    element (one ``PolyPhaseVoltageSettings`` per phase).
     """
     steps = path.split("/")
     attribute = steps.pop()[1:] if steps[-1].startswith("@") else None
     here = rsp
     for i, step in enumerate(steps):
         last = i == len(steps) - 1 and attribute is None
+        fresh = step.startswith("+")
+        step = step.removeprefix("+")
         children = [c for c in here if isinstance(c.tag, str)]
         tail = children[-1] if children else None
-        if tail is not None and tail.tag == _q(step) and not (last and (new_last or text)):
+        if (
+            tail is not None
+            and tail.tag == _q(step)
+            and not fresh
+            and not (last and (new_last or text))
+        ):
             here = tail
         elif attribute is not None:
             return None

@@ -355,6 +355,20 @@ def test_connected_device_logs_read_by_hand(rtds: Path, keys: GBCSKeystore) -> N
     assert _at(historic[0], "DeviceSecurityDetails").text == "00112233445566778899A1A2A3A4A5A6"
 
 
+def test_poly_phase_thresholds_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS26k 6.2.1, the request asks (items 9-14) for 1-0:32.35.0.4, 32.31.0.4, 52.31.0.4,
+    # 52.35.0.4, 72.31.0.4, 72.35.0.4 (attribute 2); the response's items 9-14 are
+    # 06 0000007E (126) | 06 00000060 (96) | 06 00000060 | 06 0000007E | 06 00000060
+    # | 06 0000007E: each phase's over-limit threshold 126, under-limit 96.
+    rsp = _rsp(rtds, keys, "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX")
+    phases = rsp.findall(f"{{{RA}}}PolyPhaseVoltageSettings")
+    assert [_at(p, "Phase").text for p in phases] == ["1", "2", "3"]
+    for phase in phases:
+        settings = _at(phase, "PhaseVoltageSettings")
+        assert _at(settings, "AverageRMSOverVoltageThreshold").text == "126"
+        assert _at(settings, "AverageRMSUnderVoltageThreshold").text == "96"
+
+
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
     # ECS52 error: the item's result is 01 (hardware-fault), no data.
     rsp = _rsp(rtds, keys, "ECS52_11.2_ERROR_RESPONSE_GBCS.HEX")
