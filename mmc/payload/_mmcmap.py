@@ -266,7 +266,8 @@ def _place(
     An ``@attribute`` goes on an element an earlier field created, or nowhere: the
     schema's status elements need their text child as much as the code attribute.
     A step written ``+Name`` always starts a fresh element: the next of a repeated
-    element (one ``PolyPhaseVoltageSettings`` per phase).
+    element (one ``PolyPhaseVoltageSettings`` per phase); a ``const`` field with an
+    empty value opens such an element before its first value, which may be absent.
     """
     steps = path.split("/")
     attribute = steps.pop()[1:] if steps[-1].startswith("@") else None
@@ -291,7 +292,7 @@ def _place(
     if attribute is not None:
         if text is not None:
             here.set(attribute, text)
-    elif text is not None:
+    elif text:  # "" (a const with an empty value) only opens the element
         here.text = text
     return here
 

@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 330
-    assert len(mapped_pairs) >= 140
+    assert mapped_files >= 332
+    assert len(mapped_pairs) >= 141
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -367,6 +367,25 @@ def test_poly_phase_thresholds_read_by_hand(rtds: Path, keys: GBCSKeystore) -> N
         settings = _at(phase, "PhaseVoltageSettings")
         assert _at(settings, "AverageRMSOverVoltageThreshold").text == "126"
         assert _at(settings, "AverageRMSUnderVoltageThreshold").text == "96"
+
+
+def test_poly_phase_network_data_read_by_hand(rtds: Path, keys: GBCSKeystore) -> None:
+    # ECS23b 4.10: DA 200003EA 00 00 12 | 06 00000051 (1-0:32.32.0.4, phase 1 under-limit
+    # count 81) | 02 02 0F 00 16 FF | 06 0000000F (1-0:32.36.0.4, over-limit count 15)
+    # | 02 02 0F 00 16 FF | 13 02 02 06 06 82 0188 (49 entries) 1C34A780 000000B0 ... ;
+    # the same six items follow for 1-0:52.* and 1-0:72.* (phases 2 and 3).
+    rsp = _rsp(rtds, keys, "ECS23b_4.10_SUCCESS_RESPONSE_GBCS.HEX")
+    phases = rsp.findall(
+        f"{{{RA}}}Electricity/{{{RA}}}PolyPhaseESME/{{{RA}}}PhaseVoltageOperationalData"
+    )
+    assert [_at(p, "Phase").text for p in phases] == ["1", "2", "3"]
+    first = _at(phases[0], "VoltageOperationalData")
+    assert _at(first, "AvgRMSUnderVoltageCounter/Value").text == "81"
+    assert _at(first, "AvgRMSOverVoltageCounter/Value").text == "15"
+    entries = first.findall(f"{{{RA}}}AvgRMSVoltageProfileDataLog/{{{RA}}}LogEntry")
+    assert len(entries) == 49
+    assert _at(entries[0], "Value").text == "176"
+    assert _at(entries[0], "Timestamp").text == "2014-12-30T00:00:00Z"
 
 
 def test_error_responses_say_message_success_false(rtds: Path, keys: GBCSKeystore) -> None:
