@@ -730,3 +730,18 @@ def test_lookup_error_is_the_callers_own() -> None:
 
     with pytest.raises(Mine, match=r"^inventory down$"):
         check_request(parse(request()).getroot(), Report("<t>"), Config(device_generation=lookup))
+
+
+def test_facts_built_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The catalogue lookup is built once per process; from nothing it must give the
+    # same verdicts (DUIS: 4.1.1 takes CV 1, 2, 3 and a ReadInstantaneousImportRegisters body).
+    monkeypatch.setattr(_request, "_facts", None)
+    assert rules_of(request("4.1.1", cv="4")) == ["cv.not-allowed"]
+    assert rules_of(request("4.1.1", cv="2")) == []
+    assert rules_of(request("4.1.1", body="<sr:ReadInventory/>")) == ["srv.body-mismatch"]
+
+
+def test_body_element_in_no_namespace_is_named() -> None:
+    ((rule, line, path, text),) = messages(request("4.1.1", body='<Plain xmlns=""/>'))
+    assert (rule, line, path) == ("srv.body-mismatch", 10, "/sr:Request/sr:Body/sr:Plain")
+    assert text == f"{R411} takes a ReadInstantaneousImportRegisters body; found Plain"

@@ -246,3 +246,9 @@ def test_element_text_of_children_without_tails() -> None:
     assert element_text(etree.fromstring(b"<a><b/></a>")) == ""
     assert element_text(etree.fromstring(b"<a/>")) == ""
     assert element_value(etree.fromstring("<a> \t\r\n8.11\u00a0\n</a>".encode())) == "8.11\u00a0"
+
+
+def test_long_relative_namespace_is_quoted_to_80_characters() -> None:
+    uri = "r" * 100
+    message = refusal(MalformedXMLError, f'<a xmlns:x="{uri}"/>'.encode())[3]
+    assert message.startswith("xmlns:x='" + "r" * 80 + "' is not an absolute URI")
