@@ -94,3 +94,9 @@ def test_with_counter_keeps_the_euis() -> None:
 def test_bytes_are_big_endian() -> None:
     assert EUI64.from_bytes(bytes.fromhex("90B3D51F30010000")) == EUI64(0x90B3D51F30010000)
     assert EUI64(0x90B3D51F30010000).to_bytes() == b"\x90\xb3\xd5\x1f\x30\x01\x00\x00"
+
+
+def test_counter_zero_is_a_counter() -> None:
+    # DUIS: OriginatorCounter is 0..2**64-1; 0 is the smallest, written "0"
+    assert RequestID.parse(f"{USER}:{HUB}:0").counter == 0
+    assert str(RequestID(EUI64(0), EUI64(1), 0)).endswith(":0")
