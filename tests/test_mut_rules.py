@@ -745,3 +745,20 @@ def test_body_element_in_no_namespace_is_named() -> None:
     ((rule, line, path, text),) = messages(request("4.1.1", body='<Plain xmlns=""/>'))
     assert (rule, line, path) == ("srv.body-mismatch", 10, "/sr:Request/sr:Body/sr:Plain")
     assert text == f"{R411} takes a ReadInstantaneousImportRegisters body; found Plain"
+
+
+def test_install_code_without_device_id_asks_no_lookup() -> None:
+    seen: list[object] = []
+
+    def lookup(eui: EUI64) -> int | None:
+        seen.append(eui)
+        return 2
+
+    no_device = (
+        "<sr:UpdateHANDeviceLog><sr:RequestType>Add</sr:RequestType><sr:AddDeviceToCHFWhitelist>"
+        "<sr:JoinTimePeriod>60</sr:JoinTimePeriod>"
+        f"<sr:InstallCode>{'00' * 12}</sr:InstallCode>"
+        "</sr:AddDeviceToCHFWhitelist></sr:UpdateHANDeviceLog>"
+    )
+    assert rules_of(request(body=no_device), Config(smets=1, device_generation=lookup)) == []
+    assert seen == []
