@@ -56,6 +56,8 @@ def test_the_forced_encoding_is_the_one_used() -> None:
     # the declaration says ISO-8859-1 and the bytes are decoded as ISO-8859-1
     root = parse('<?xml version="1.0" encoding="ISO-8859-1"?><a>\xe9</a>'.encode("latin-1"))
     assert root.getroot().text == "\u00e9"
+    # "usascii" is a name libxml2 does not know: only the forced US-ASCII reads it
+    assert parse(b'<?xml version="1.0" encoding="usascii"?><a>x</a>').getroot().text == "x"
     # no declaration: UTF-8, and a Latin-1 byte is not UTF-8
     with pytest.raises(MalformedXMLError):
         parse(b"<a>\xe9</a>")
@@ -252,3 +254,9 @@ def test_long_relative_namespace_is_quoted_to_80_characters() -> None:
     uri = "r" * 100
     message = refusal(MalformedXMLError, f'<a xmlns:x="{uri}"/>'.encode())[3]
     assert message.startswith("xmlns:x='" + "r" * 80 + "' is not an absolute URI")
+
+
+def test_attribute_limit_counts_attributes_not_equals_signs() -> None:
+    # six "=" in the tag (one inside a value) but five attributes: within a limit of 5
+    doc = b'<r><e a0="=" a1="v" a2="v" a3="v" a4="v"/></r>'
+    assert len(parse(doc, max_attributes=5).getroot()[0].attrib) == 5
