@@ -260,3 +260,15 @@ def test_attribute_limit_counts_attributes_not_equals_signs() -> None:
     # six "=" in the tag (one inside a value) but five attributes: within a limit of 5
     doc = b'<r><e a0="=" a1="v" a2="v" a3="v" a4="v"/></r>'
     assert len(parse(doc, max_attributes=5).getroot()[0].attrib) == 5
+
+
+def test_attribute_limit_holds_for_text_and_wide_input() -> None:
+    # a str (and UTF-16 bytes) are searched as text, not bytes: the bound must hold there
+    attrs = " ".join(f'a{i}="v"' for i in range(5))
+    text = f"<r>\n<e {attrs}/></r>"
+    assert refusal(XMLLimitError, text, max_attributes=4)[1:] == (
+        2,
+        None,
+        "element <e> has 5 attributes, more than the limit of 4",
+    )
+    assert refusal(XMLLimitError, text.encode("utf-16"), max_attributes=4)[1] == 2
