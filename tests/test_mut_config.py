@@ -252,3 +252,23 @@ def test_field_names() -> None:
     names = Config.field_names()
     assert names[:3] == ("schema_dirs", "role", "dcc_eui")
     assert {"keystore", "counter_db", "max_bytes", "source", "originators"} <= set(names)
+
+
+def test_nested_refusals_keep_key_and_source() -> None:
+    with pytest.raises(ConfigError) as info:
+        Config(severity={"nope": "info"}, source="f.toml")
+    assert info.value.source == "f.toml"
+    assert info.value.message.startswith("severity: no rule 'nope'")
+    with pytest.raises(ConfigError) as info:
+        Config(originators={"zz": "IS"}, source="f.toml")
+    assert (info.value.source, info.value.message) == (
+        "f.toml",
+        "originators: not an EUI-64: 'zz' (expected eight hex pairs such as "
+        "90-B3-D5-1F-30-01-00-00)",
+    )
+
+
+def test_smets_takes_only_numbers_and_text() -> None:
+    # "2" written by a Path is neither an int nor a str: refused, not read as 2
+    with pytest.raises(ConfigError, match="is not a SMETS generation"):
+        Config(smets=Path("2"))  # type: ignore[arg-type]

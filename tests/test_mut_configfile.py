@@ -308,3 +308,24 @@ def test_settings_default_environment(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("DUIS_KEYSTORE", "/from-env")
     cfg = load_settings(tmp_path)
     assert cfg.role is UserRole.GT and cfg.keystore == Path("/from-env")
+
+
+def test_list_refusals_keep_the_key_and_source() -> None:
+    for key in ("schema-dirs", "select", "ignore"):
+        assert refusal(lambda key=key: config_from_mapping({key: 5}, source="f.toml")) == (
+            "f.toml",
+            None,
+            None,
+            f'[tool.duis] {key} must be a list of strings, e.g. ["srv", "cv"]',
+        )
+    for key in ("select", "ignore"):
+        found = refusal(lambda key=key: config_from_mapping({key: ["nope"]}, source="f.toml"))
+        assert found[0] == "f.toml"
+        found = refusal(lambda key=key: apply_options(Config(), **{key: ["nope"]}))
+        assert found[0] == "command line"
+
+
+def test_severity_option_splits_at_the_first_equals() -> None:
+    assert refusal(lambda: apply_options(Config(), severity=["srv=warning=x"]))[3] == (
+        "--severity: srv = 'warning=x' is not a severity; use error, warning, info"
+    )
