@@ -762,3 +762,28 @@ def test_install_code_without_device_id_asks_no_lookup() -> None:
     )
     assert rules_of(request(body=no_device), Config(smets=1, device_generation=lookup)) == []
     assert seen == []
+
+
+OK_HEADER = (
+    RID + "<sr:CommandVariant>1</sr:CommandVariant>"
+    "<sr:ServiceReference>4.1</sr:ServiceReference>"
+    "<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant>"
+)
+
+
+def test_body_found_past_an_extra_element() -> None:
+    # Header, an element the XSD refuses, then Body: the Body is still judged
+    data = (
+        f'<sr:Request {NS} schemaVersion="5.4"><sr:Header>{OK_HEADER}</sr:Header>'
+        "<sr:Extra><sr:ReadInstantaneousImportRegisters/></sr:Extra>"
+        "<sr:Body><sr:ReadInventory/></sr:Body></sr:Request>"
+    ).encode()
+    assert rules_of(data) == ["srv.body-mismatch"]
+
+
+def test_header_found_after_a_comment_and_the_body() -> None:
+    data = (
+        f'<sr:Request {NS} schemaVersion="5.4"><!-- c --><sr:Body><sr:ReadInventory/>'
+        f"</sr:Body><sr:Header>{OK_HEADER}</sr:Header></sr:Request>"
+    ).encode()
+    assert rules_of(data) == ["srv.body-mismatch"]
