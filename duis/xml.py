@@ -279,10 +279,6 @@ def read_input(
     return raw, name
 
 
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
-
-
 def parse(
     data: XInput,
     *,

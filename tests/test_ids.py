@@ -44,9 +44,17 @@ def test_request_id_parts_and_bounds() -> None:
 
 @given(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(0, MAX_COUNTER))
 def test_request_id_round_trips(o: int, t: int, c: int) -> None:
+    # The oracle is the DUIS text form written here by hand: eight dash-separated upper
+    # case hex octets, most significant first, then the decimal counter.
+    def octets(v: int) -> str:
+        return "-".join(f"{(v >> (8 * i)) & 0xFF:02X}" for i in range(7, -1, -1))
+
+    text = f"{octets(o)}:{octets(t)}:{c}"
     rid = RequestID(EUI64(o), EUI64(t), c)
-    assert RequestID.parse(str(rid)) == rid
-    assert RequestID.parse(str(rid).lower()) == rid
+    assert str(rid) == text
+    for written in (text, text.lower()):
+        parsed = RequestID.parse(written)
+        assert (parsed.originator.value, parsed.target.value, parsed.counter) == (o, t, c)
 
 
 @pytest.mark.parametrize(

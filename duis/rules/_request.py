@@ -252,16 +252,14 @@ def _body_mismatch(
         expected = "SignedPreCommand"
         why = f"CommandVariant {cv} carries the signed Pre-Command"
     elif tag == _SIGNED_PRE_COMMAND:
+        # Without a CommandVariant the SRV allows, nothing says which body is right.
         if cv is None or cv in _SIGNED_CVS:
             return None
         expected = row.body
-        why = (
-            f"SignedPreCommand is sent only with CommandVariant 5, 6 or 7, not {cv}"
-            if cv is not None
-            else "SignedPreCommand is sent only with CommandVariant 5, 6 or 7"
-        )
+        why = f"SignedPreCommand is sent only with CommandVariant 5, 6 or 7, not {cv}"
     else:
-        found = _local(tag) if isinstance(tag, str) else "?"
+        # ``content`` is always an element (the caller skips comments and PIs).
+        found = _local(str(tag))
         owner = catalogue.by_body(found)
         also = f" (the body of SRV {owner.srv})" if owner is not None else ""
         expected = row.body
