@@ -11,30 +11,50 @@ input, never values read back from the code under test. See docs/testing.md
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from duis.ids import EUI64
+from duis.ids import EUI64, RequestID
+from duis.report import Kind
 from duis.xml import parse
 from signing import (
     DCC_TEST_EUI,
     AlgorithmError,
+    CounterReplayError,
+    CounterStore,
     KeyInfoError,
     Keystore,
+    OrgCertificate,
     RemotePartyRole,
     SignatureStructureError,
+    SignerPolicy,
     TransformError,
     UntrustedSignerError,
     VerificationError,
+    VerifiedMessage,
     issue_org_certificate,
     make_test_pki,
     sign,
     sign_tree,
     verify,
 )
+from signing._compact import compact, is_compact
+from signing._policy import resolve_policy
+from signing._profile import (
+    Algorithm,
+    message_kind,
+    read_request_id,
+    request_id_element,
+    signature_xml,
+    text_splitter,
+    wrap_base64,
+)
+from signing._replay import message_counter_id, record_counter
 
 USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -78,7 +98,9 @@ def world() -> _World:
     return _World()
 
 
-def _tampered(signed: bytes, change: Callable[[etree._Element], etree._Element]) -> tuple[bytes, int]:
+def _tampered(
+    signed: bytes, change: Callable[[etree._Element], etree._Element]
+) -> tuple[bytes, int]:
     """The signed message changed and laid out one element per line, and the line of
     the element ``change`` returns (counted in the output text, so it is the input's)."""
     root = etree.fromstring(signed)
@@ -268,7 +290,9 @@ def test_expired_issuing_ca_is_named_with_its_problem() -> None:
         not_before=datetime(2020, 1, 1, tzinfo=timezone.utc),
         not_after=datetime(2022, 1, 1, tzinfo=timezone.utc),
     )
-    user = issue_org_certificate(short.issuing_ca, short.issuing_ca_key, USER, RemotePartyRole.XML_SIGN)
+    user = issue_org_certificate(
+        short.issuing_ca, short.issuing_ca_key, USER, RemotePartyRole.XML_SIGN
+    )
     signed = sign_tree(parse(REQUEST), user)
     keystore = Keystore([user.certificate], [])
     after = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -302,3 +326,286 @@ def test_missing_issuer_name_is_a_key_info_error_at_its_line(world: _World) -> N
     data, line = _tampered(world.signed, change)
     exc = _refused(data, world.keystore, KeyInfoError, line)
     assert exc.message == "KeyInfo has no X509IssuerName"
+
+
+# ---- the signer policy (signing/_policy.py) ----
+
+
+class _Policyworld:
+    def __init__(self) -> None:
+        self.pki = make_test_pki(
+            [
+                (USER, RemotePartyRole.XML_SIGN),
+                (USER, RemotePartyRole.SUPPLIER),
+                (DCC_TEST_EUI, RemotePartyRole.DSP_XML_SIGN),
+                (DCC_TEST_EUI, RemotePartyRole.ACCESS_CONTROL_BROKER),
+            ]
+        )
+        xml, supplier, dsp, acb = (c.certificate for c in self.pki.organisations)
+        self.xml, self.supplier, self.dsp, self.acb = xml, supplier, dsp, acb
+
+
+@pytest.fixture(scope="module")
+def pw() -> _Policyworld:
+    return _Policyworld()
+
+
+RID_OBJ = RequestID.parse(RID)
+
+
+def test_policy_refuses_roles_that_are_not_remote_party_roles() -> None:
+    with pytest.raises(TypeError, match=r"^not a RemotePartyRole: 'xmlSign'$"):
+        SignerPolicy(request_roles=frozenset({"xmlSign"}))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^not a RemotePartyRole: 7$"):
+        SignerPolicy(response_roles=[RemotePartyRole.DSP_XML_SIGN, 7])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^allow_digital_signing must be a bool$"):
+        SignerPolicy(allow_digital_signing=1)  # type: ignore[arg-type]
+
+
+def test_policy_fields_are_normalised() -> None:
+    policy = SignerPolicy(
+        request_roles=[RemotePartyRole.XML_SIGN],  # type: ignore[arg-type]
+        response_roles=(RemotePartyRole.DSP_XML_SIGN,),  # type: ignore[arg-type]
+        dcc_eui="90-B3-D5-1F-30-00-00-09",  # type: ignore[arg-type]
+    )
+    assert policy.request_roles == frozenset({RemotePartyRole.XML_SIGN})
+    assert isinstance(policy.request_roles, frozenset)
+    assert policy.response_roles == frozenset({RemotePartyRole.DSP_XML_SIGN})
+    assert isinstance(policy.response_roles, frozenset)
+    assert policy.dcc_eui == EUI64.parse("90B3D51F30000009")
+
+
+def test_default_policy_roles_and_signers() -> None:
+    policy = SignerPolicy()
+    # DUIS: requests by xmlSign (87) or DSP xmlSign (89); responses by 89 or the ACB (04).
+    assert {r.value for r in policy.roles_for(Kind.REQUEST)} == {"87", "89"}
+    assert {r.value for r in policy.roles_for(Kind.RESPONSE)} == {"89", "04"}
+    assert policy.allow_digital_signing is False
+    assert policy.dcc_eui == EUI64.parse("90-B3-D5-1F-30-00-00-02")
+    assert policy.signer_eui(Kind.REQUEST, RID_OBJ) == USER
+    assert policy.signer_eui(Kind.REQUEST, None) is None
+    assert policy.signer_eui(Kind.RESPONSE, None) == EUI64.parse("90-B3-D5-1F-30-00-00-02")
+    digital = SignerPolicy(allow_digital_signing=True)
+    assert {r.value for r in digital.roles_for(Kind.REQUEST)} >= {
+        "87",
+        "89",
+        "01",
+        "02",
+        "03",
+        "04",
+    }
+    assert {r.value for r in digital.roles_for(Kind.RESPONSE)} == {"89", "04"}
+
+
+def test_refusal_reasons(pw: _Policyworld) -> None:
+    policy = SignerPolicy()
+    assert policy.refusal(pw.xml, Kind.REQUEST, RID_OBJ) is None
+    assert policy.refusal(pw.dsp, Kind.RESPONSE, None) is None
+    assert policy.refusal(pw.acb, Kind.RESPONSE, None) is None
+    assert policy.refusal(pw.xml, Kind.REQUEST, None) == (
+        "eui",
+        "the request has no readable RequestID, so no signer can be bound to it",
+    )
+    assert policy.refusal(pw.dsp, Kind.REQUEST, RID_OBJ) == (
+        "eui",
+        "certificate EUI 90-B3-D5-1F-30-00-00-02 is not the RequestID's originator "
+        "90-B3-D5-1F-30-01-00-00; the signer is bound to the message by this EUI",
+    )
+    assert policy.refusal(pw.xml, Kind.RESPONSE, None) == (
+        "eui",
+        "certificate EUI 90-B3-D5-1F-30-01-00-00 is not the DCC's EUI "
+        "90-B3-D5-1F-30-00-00-02; the signer is bound to the message by this EUI",
+    )
+    assert policy.refusal(pw.supplier, Kind.REQUEST, RID_OBJ) == (
+        "role",
+        "role 02 may not sign a request (allowed: 87, 89); Digital Signing certificates "
+        "sign requests only with allow_digital_signing / --allow-digital-signing",
+    )
+    assert (
+        SignerPolicy(allow_digital_signing=True).refusal(pw.supplier, Kind.REQUEST, RID_OBJ) is None
+    )
+    strict = SignerPolicy(response_roles=frozenset({RemotePartyRole.DSP_XML_SIGN}))
+    assert strict.refusal(pw.acb, Kind.RESPONSE, None) == (
+        "role",
+        "role 04 may not sign a response (allowed: 89)",
+    )
+
+
+def test_resolve_policy_shorthands_and_settings() -> None:
+    other = EUI64.parse("90-B3-D5-1F-30-00-00-09")
+    settings_eui = EUI64.parse("90-B3-D5-1F-30-00-00-0A")
+    base = SignerPolicy()
+    assert resolve_policy(None) == base
+    assert resolve_policy(base) is base
+    assert resolve_policy(None, allow_digital_signing=True).allow_digital_signing is True
+    assert resolve_policy(None, dcc_eui=other).dcc_eui == other
+    assert resolve_policy(None, settings_dcc_eui=settings_eui).dcc_eui == settings_eui
+    # An explicit policy or dcc_eui wins over the settings.
+    assert resolve_policy(base, settings_dcc_eui=settings_eui).dcc_eui == base.dcc_eui
+    assert resolve_policy(None, dcc_eui=other, settings_dcc_eui=settings_eui).dcc_eui == other
+    roles = resolve_policy(None, response_roles=[RemotePartyRole.DSP_XML_SIGN]).response_roles
+    assert roles == frozenset({RemotePartyRole.DSP_XML_SIGN})
+    kept = resolve_policy(SignerPolicy(allow_digital_signing=True), dcc_eui=other)
+    assert kept.allow_digital_signing is True and kept.dcc_eui == other
+
+
+# ---- the profile's data and readers (signing/_profile.py) ----
+
+
+def test_algorithm_uris_are_the_xmldsig_ones() -> None:
+    assert [a.value for a in Algorithm] == [EXC_C14N, ECDSA_SHA256, ENVELOPED, SHA256]
+    assert str(Algorithm.SHA256) == SHA256
+    assert str(DCC_TEST_EUI) == "90-B3-D5-1F-30-00-00-02"
+
+
+def test_signature_xml_layout_declaration_and_escaping() -> None:
+    own = signature_xml("RElH", "VkFM", "CN=A&B <x>,OU=07", 42)
+    assert own.startswith(f'<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'.encode())
+    assert b"<ds:X509IssuerName>CN=A&amp;B &lt;x&gt;,OU=07</ds:X509IssuerName>" in own
+    assert b"<ds:X509SerialNumber>42</ds:X509SerialNumber>" in own
+    assert b"<ds:DigestValue>RElH</ds:DigestValue>" in own
+    assert b"<ds:SignatureValue>VkFM</ds:SignatureValue>" in own
+    bare = signature_xml("RElH", "VkFM", "CN=T1,OU=07", 1, declare_ds=False)
+    assert bare.startswith(b"<ds:Signature><ds:SignedInfo>")
+    # Bound by the root's declaration it reads as the same element tree.
+    wrapped = etree.fromstring(f'<r xmlns:ds="{DS}">'.encode() + bare + b"</r>")
+    sig = wrapped[0]
+    assert sig.tag == f"{{{DS}}}Signature"
+    assert [etree.QName(c).localname for c in sig] == ["SignedInfo", "SignatureValue", "KeyInfo"]
+    methods = [el.get("Algorithm") for el in sig.iter() if el.get("Algorithm")]
+    assert methods == [EXC_C14N, ECDSA_SHA256, ENVELOPED, SHA256]
+
+
+def test_wrap_base64_breaks_at_76_with_cr_lf() -> None:
+    assert wrap_base64("A" * 76) == "A" * 76
+    assert wrap_base64("A" * 77) == "A" * 76 + "&#13;\n" + "A"
+    assert wrap_base64("B" * 152) == "B" * 76 + "&#13;\n" + "B" * 76
+    assert wrap_base64("") == ""
+
+
+def test_message_kind_and_request_id_readers() -> None:
+    assert message_kind(etree.fromstring(REQUEST)) is Kind.REQUEST
+    response = REQUEST.replace(b"sr:Request", b"sr:Response")
+    assert message_kind(etree.fromstring(response)) is Kind.RESPONSE
+    assert message_kind(etree.fromstring(f'<sr:Other xmlns:sr="{SR}"/>'.encode())) is Kind.OTHER
+    assert read_request_id(etree.fromstring(REQUEST)) == RequestID.parse(RID)
+    no_header = etree.fromstring(f'<sr:Request xmlns:sr="{SR}"><sr:Body/></sr:Request>'.encode())
+    assert request_id_element(no_header) is None
+    with pytest.raises(ValueError, match=r"^message has no Header/RequestID$"):
+        read_request_id(no_header)
+    blank = etree.fromstring(REQUEST.replace(RID.encode(), b"  "))
+    with pytest.raises(ValueError, match=r"^message has no Header/RequestID$"):
+        read_request_id(blank)
+    no_id = etree.fromstring(
+        f'<sr:Request xmlns:sr="{SR}"><sr:Header><sr:CommandVariant>1</sr:CommandVariant>'
+        "</sr:Header></sr:Request>".encode()
+    )
+    assert request_id_element(no_id) is None
+
+
+@pytest.mark.parametrize(
+    ("xml", "found"),
+    [
+        ("<a><b>x<!--c--></b></a>", "comment"),  # text before, nothing after
+        ("<a><b><!--c-->x</b></a>", "comment"),  # first in its parent, text after
+        ("<a><b><i/>x<?p?></b></a>", "pi"),  # after an element's tail
+        ("<a><b><i/><!--c-->x</b></a>", "comment"),
+        ("<a> <!--c--> <b/></a>", None),  # whitespace around: between elements
+        ("<a><b/><!--c--><?p?><i/></a>", None),
+        ("<!--before--><a/>", None),  # outside the root
+    ],
+)
+def test_text_splitter_finds_comments_and_pis_inside_text(xml: str, found: str | None) -> None:
+    node = text_splitter(etree.fromstring(xml))
+    if found is None:
+        assert node is None
+    else:
+        assert node is not None
+        assert isinstance(
+            node, etree._Comment if found == "comment" else etree._ProcessingInstruction
+        )
+
+
+# ---- compact form (signing/_compact.py) ----
+
+
+def test_compact_removes_only_element_only_whitespace() -> None:
+    root = etree.fromstring(
+        f'<r xmlns:ds="{DS}">\n <a>\n  <b> keep </b>\n </a>\n'
+        "<ds:KeyInfo>\n <ds:KeyName>k</ds:KeyName>\n</ds:KeyInfo>\n <c>\u00a0<d/></c></r>".encode()
+    )
+    assert not is_compact(root)
+    assert compact(root) is True
+    assert (
+        etree.tostring(root).decode()
+        == (
+            f'<r xmlns:ds="{DS}"><a><b> keep </b></a>'
+            "<ds:KeyInfo>\n <ds:KeyName>k</ds:KeyName>\n</ds:KeyInfo>"
+            "<c>\u00a0<d/></c></r>"
+        )
+        .encode("ascii", "xmlcharrefreplace")
+        .decode()
+    )
+    assert is_compact(root)
+    assert compact(root) is False
+
+
+def test_compact_of_a_compact_or_only_mixed_tree_changes_nothing() -> None:
+    only_mixed = etree.fromstring(
+        f'<ds:KeyInfo xmlns:ds="{DS}">\n <ds:KeyName/>\n</ds:KeyInfo>'.encode()
+    )
+    assert is_compact(only_mixed)
+    assert compact(only_mixed) is False
+    assert only_mixed.text == "\n " and only_mixed[0].tail == "\n"
+    assert is_compact(etree.fromstring(b"<r><a>x</a><b/></r>"))
+
+
+# ---- replay records (signing/_replay.py) ----
+
+
+def _verified(xml: bytes, kind: Kind, signer: OrgCertificate | None) -> VerifiedMessage:
+    tree = etree.ElementTree(etree.fromstring(xml))
+    rid = None
+    with contextlib.suppress(ValueError):
+        rid = read_request_id(tree.getroot())
+    return VerifiedMessage(tree, xml, kind, signer, rid, "m.xml")
+
+
+_RESPONSE_ID = "90-B3-D5-1F-30-00-00-02:90-B3-D5-1F-30-01-00-00:1764230400005"
+
+
+def _response(header_extra: str, *, header: bool = True) -> bytes:
+    head = f"<sr:Header><sr:RequestID>{RID}</sr:RequestID>{header_extra}</sr:Header>"
+    return f'<sr:Response xmlns:sr="{SR}">{head if header else ""}<sr:Body/></sr:Response>'.encode()
+
+
+def test_counter_id_of_each_kind_of_message(world: _World) -> None:
+    dsp = world.dsp.certificate
+    assert message_counter_id(_verified(REQUEST, Kind.REQUEST, None)) == RequestID.parse(RID)
+    with_id = _verified(
+        _response(f"<sr:ResponseID>{_RESPONSE_ID}</sr:ResponseID>"), Kind.RESPONSE, dsp
+    )
+    assert message_counter_id(with_id) == RequestID.parse(_RESPONSE_ID)
+    assert message_counter_id(_verified(_response(""), Kind.RESPONSE, dsp)) is None
+    assert message_counter_id(_verified(_response("", header=False), Kind.RESPONSE, dsp)) is None
+    bad = _verified(_response("<sr:ResponseID>not-an-id</sr:ResponseID>"), Kind.RESPONSE, dsp)
+    assert message_counter_id(bad) is None
+    # The ResponseID is read as the XSD reads it, whole across a comment.
+    split = _response(
+        f"<sr:ResponseID>{_RESPONSE_ID[:-3]}<!--x-->{_RESPONSE_ID[-3:]}</sr:ResponseID>"
+    )
+    assert message_counter_id(_verified(split, Kind.RESPONSE, dsp)) == RequestID.parse(_RESPONSE_ID)
+
+
+def test_record_counter_records_the_senders_counter(world: _World, tmp_path: Path) -> None:
+    store = CounterStore(tmp_path / "replay.sqlite3", durable=False)
+    user = world.user.certificate
+    assert record_counter(_verified(REQUEST, Kind.REQUEST, None), store) is None
+    assert store.last_seen(USER) is None
+    no_id = _verified(_response(""), Kind.RESPONSE, world.dsp.certificate)
+    assert record_counter(no_id, store) is None
+    assert record_counter(_verified(REQUEST, Kind.REQUEST, user), store) == RequestID.parse(RID)
+    assert store.last_seen(USER) == 1764230400003
+    assert store.last_seen(DCC_TEST_EUI) is None
+    with pytest.raises(CounterReplayError):
+        record_counter(_verified(REQUEST, Kind.REQUEST, user), store)
