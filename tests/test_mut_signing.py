@@ -11,14 +11,20 @@ input, never values read back from the code under test. See docs/testing.md
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import copy
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
+from duis import MalformedXMLError
 from duis.ids import EUI64, RequestID
 from duis.report import Kind
 from duis.xml import parse
@@ -30,9 +36,12 @@ from signing import (
     KeyInfoError,
     Keystore,
     OrgCertificate,
+    ReferenceURIError,
     RemotePartyRole,
+    SignatureEncodingError,
     SignatureStructureError,
     SignerPolicy,
+    TestPKI,
     TransformError,
     UntrustedSignerError,
     VerificationError,
@@ -609,3 +618,222 @@ def test_record_counter_records_the_senders_counter(world: _World, tmp_path: Pat
     assert store.last_seen(DCC_TEST_EUI) is None
     with pytest.raises(CounterReplayError):
         record_counter(_verified(REQUEST, Kind.REQUEST, user), store)
+
+
+# ---- second round: the strict reader's other refusals, each at its place ----
+
+
+def _assert_error(exc: VerificationError, error: type[VerificationError], line: int | None) -> None:
+    assert type(exc) is error, f"{type(exc).__name__}: {exc}"
+    assert exc.source == SOURCE
+    assert exc.line == line, str(exc)
+
+
+def test_signature_without_key_info(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        sig = _find(root, "ds:Signature")
+        sig.remove(_find(sig, "ds:KeyInfo"))
+        return sig
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    assert exc.message == (
+        "Signature has no KeyInfo; the profile names the signer by X509IssuerSerial"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "local"),
+    [
+        ("ds:SignedInfo", "SignedInfo"),
+        ("ds:SignedInfo/ds:Reference", "Reference"),
+        ("ds:SignedInfo/ds:Reference/ds:Transforms", "Transforms"),
+        ("ds:SignedInfo/ds:CanonicalizationMethod", "CanonicalizationMethod"),
+    ],
+    ids=["SignedInfo", "Reference", "Transforms", "CanonicalizationMethod"],
+)
+def test_text_inside_a_signature_element_is_a_structure_error(
+    world: _World, path: str, local: str
+) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        el = _find(root, "ds:Signature/" + path)
+        el.text = "junk"
+        if len(el):
+            etree.SubElement(el, f"{{{DS}}}Dummy")  # keeps the text before a child
+        return el
+
+    root = etree.fromstring(world.signed)
+    target = change(root)
+    target.set("{urn:x-test}m", "m")
+    text = etree.tostring(root).decode()
+    del target.attrib["{urn:x-test}m"]
+    etree.cleanup_namespaces(root)
+    line = text[: text.index('m="m"')].count("\n") + 1
+    exc = _refused(etree.tostring(root), world.keystore, SignatureStructureError, line)
+    assert exc.message == f"unexpected text in {local}"
+
+
+@pytest.mark.parametrize("count", [0, 2])
+def test_reference_count_other_than_one(world: _World, count: int) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        si = _find(root, "ds:Signature/ds:SignedInfo")
+        ref = _find(si, "ds:Reference")
+        if count == 0:
+            si.remove(ref)
+        else:
+            si.append(copy.deepcopy(ref))
+        return si
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, ReferenceURIError, line)
+    assert exc.message == (
+        f"SignedInfo has {count} Reference elements; the profile has exactly one"
+    )
+
+
+def test_reference_to_a_fragment(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        ref = _find(root, "ds:Signature/ds:SignedInfo/ds:Reference")
+        ref.set("URI", "#body")
+        return ref
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, ReferenceURIError, line)
+    assert exc.message == (
+        "Reference URI is '#body'; the profile signs the whole document (URI=\"\")"
+    )
+
+
+@pytest.mark.parametrize("keep", ["nothing", "digest"])
+def test_reference_without_transforms(world: _World, keep: str) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        ref = _find(root, "ds:Signature/ds:SignedInfo/ds:Reference")
+        for child in list(ref):
+            if keep == "nothing" or etree.QName(child).localname == "Transforms":
+                ref.remove(child)
+        return ref
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, TransformError, line)
+    assert exc.message == (
+        "Reference has no Transforms; the profile needs the enveloped-signature transform"
+    )
+
+
+def test_transform_of_another_element_is_named_by_its_name(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        transforms = _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:Transforms")
+        transforms.remove(transforms[0])
+        etree.SubElement(transforms, f"{{{DS}}}XPath")
+        return transforms
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, TransformError, line)
+    assert exc.message.startswith("transforms are ['XPath']; the profile allows exactly one")
+
+
+def _with_value(signed: bytes, value: bytes) -> bytes:
+    root = etree.fromstring(signed)
+    _find(root, "ds:Signature/ds:SignatureValue").text = base64.b64encode(value).decode()
+    return etree.tostring(root)
+
+
+def test_der_signature_value_is_named_der(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    raw = base64.b64decode(
+        "".join((_find(root, "ds:Signature/ds:SignatureValue").text or "").split())
+    )
+    assert len(raw) == 64
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    with pytest.raises(SignatureEncodingError) as info:
+        verify(_with_value(world.signed, der), world.keystore, source=SOURCE)
+    assert info.value.message.startswith("SignatureValue is DER-encoded; the profile uses raw r||s")
+    with pytest.raises(SignatureEncodingError) as info:
+        verify(_with_value(world.signed, raw + b"\x00"), world.keystore, source=SOURCE)
+    assert info.value.message.startswith("SignatureValue is 65 bytes; ")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_comment_on_one_side_of_the_root_is_not_trusted_content(
+    world: _World, where: str
+) -> None:
+    comment = b"<!-- outside -->"
+    body = world.signed
+    if body.startswith(b"<?xml"):
+        body = body[body.index(b"?>") + 2 :]
+    data = comment + body if where == "before" else body + comment
+    result = verify(data, world.keystore)
+    assert result.root.getprevious() is None and result.root.getnext() is None
+    assert b"outside" not in etree.tostring(result.tree)
+    unsigned = REQUEST.replace(b"sr:Request", b"sr:Response")
+    data = comment + unsigned if where == "before" else unsigned + comment
+    plain = verify(data, world.keystore, require_signature=False)
+    assert plain.root.getprevious() is None and plain.root.getnext() is None
+
+
+# ---- the chain check's reasons ----
+
+
+def _expired_copy(pki_: TestPKI) -> OrgCertificate:
+    """The issuing CA re-certified with the same key and name, but expired in 2022."""
+    cert = pki_.issuing_ca.certificate
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(cert.subject)
+        .issuer_name(cert.issuer)
+        .public_key(cert.public_key())
+        .serial_number(cert.serial_number + 1)
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=timezone.utc))
+        .not_valid_after(datetime(2022, 1, 1, tzinfo=timezone.utc))
+    )
+    for ext in cert.extensions:
+        builder = builder.add_extension(ext.value, critical=ext.critical)
+    return OrgCertificate.from_x509(builder.sign(pki_.root_key, hashes.SHA256()))
+
+
+def test_chain_check_reasons_are_named_and_joined(world: _World) -> None:
+    stranger = make_test_pki([])
+    expired = _expired_copy(world.pki)
+    with pytest.raises(UntrustedSignerError) as info:
+        verify(world.signed, world.keystore, trust=[stranger.issuing_ca, expired], source=SOURCE)
+    message = info.value.message
+    subject = world.pki.issuing_ca.subject
+    assert (
+        f"({subject}: signature does not verify; issuing CA {subject} expired on 2022-01-01"
+        in message
+    )
+
+
+def test_chain_check_tries_the_next_ca_after_an_expired_one(world: _World) -> None:
+    expired = _expired_copy(world.pki)
+    assert verify(world.signed, world.keystore, trust=[expired, world.pki.issuing_ca]).signed
+
+
+# ---- check_signature passes every argument on ----
+
+
+def test_check_signature_passes_time_policy_trust_and_source(world: _World) -> None:
+    from signing import SignatureStatus, SignerValidityError, check_signature
+
+    ok = check_signature(world.signed, world.keystore, source=SOURCE)
+    assert ok.status is SignatureStatus.VERIFIED and ok.result is not None
+    assert ok.result.source == SOURCE
+    late = check_signature(
+        world.signed, world.keystore, at=datetime(2200, 1, 1, tzinfo=timezone.utc)
+    )
+    assert late.status is SignatureStatus.FAILED and type(late.error) is SignerValidityError
+    other_dcc = SignerPolicy(dcc_eui=EUI64.parse("90-B3-D5-1F-30-00-00-09"))
+    response = sign_tree(parse(REQUEST.replace(b"sr:Request", b"sr:Response")), world.dsp)
+    assert check_signature(response, world.keystore).status is SignatureStatus.VERIFIED
+    refused = check_signature(response, world.keystore, policy=other_dcc, source=SOURCE)
+    assert refused.status is SignatureStatus.FAILED and refused.error is not None
+    assert refused.error.rule == "signature.wrong-eui" and refused.error.source == SOURCE
+    untrusted = check_signature(world.signed, world.keystore, trust=[make_test_pki([]).issuing_ca])
+    assert type(untrusted.error) is UntrustedSignerError
+    missing = check_signature(REQUEST, world.keystore, source=SOURCE)
+    assert missing.status is SignatureStatus.UNSIGNED
+    assert missing.error is not None and missing.error.rule == "signature.missing"
+    assert missing.error.source == SOURCE
+    with pytest.raises(MalformedXMLError) as info:
+        check_signature(b"<sr:Request", None, source=SOURCE)
+    assert info.value.source == SOURCE
