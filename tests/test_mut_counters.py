@@ -11,6 +11,7 @@ integer (0 .. 2**64 - 1), and values are epoch milliseconds.
 from __future__ import annotations
 
 import itertools
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,15 @@ from pathlib import Path
 import pytest
 
 from duis.ids import EUI64
-from signing import CounterReplayError, CounterStore, CounterStoreError
+from signing import (
+    CounterReplayError,
+    CounterStore,
+    CounterStoreError,
+    default_counter_location,
+    default_counter_path,
+    open_counter_store,
+)
+from signing._counters import SQLiteCounterStore
 
 A = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 B = EUI64.parse("90-B3-D5-1F-30-01-00-01")
@@ -159,3 +168,34 @@ def test_issued_values_above_two_to_the_63_keep_their_order(tmp_path: Path) -> N
     with CounterStore(path, durable=False) as s:
         assert s.last_issued(A) == 2**63 + 1
         assert s.next(A) == 2**63 + 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_DATA_HOME is Linux's")
+def test_default_location_is_the_env_path_or_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    fallback = tmp_path / "data" / "duis" / "counters.sqlite3"
+    url = "postgresql://signer@db.example/counters"
+    monkeypatch.setenv("DUIS_COUNTER_DB", url)
+    assert default_counter_location() == url  # a URL is the location as given
+    assert default_counter_path() == fallback  # but never a file path
+    monkeypatch.setenv("DUIS_COUNTER_DB", str(tmp_path / "env.sqlite3"))
+    assert default_counter_location() == tmp_path / "env.sqlite3"
+    monkeypatch.delenv("DUIS_COUNTER_DB")
+    assert default_counter_location() == fallback
+
+
+def test_open_counter_store_opens_the_path_given_or_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "opened.sqlite3"
+    with open_counter_store(path, durable=False) as s:
+        assert isinstance(s, SQLiteCounterStore)
+        assert s.location == str(path)
+        first = s.next(A)
+    assert path.stat().st_size > 0
+    monkeypatch.setenv("DUIS_COUNTER_DB", str(path))
+    with open_counter_store() as s:
+        assert s.location == str(path)
+        assert s.last_issued(A) == first

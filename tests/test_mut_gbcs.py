@@ -19,7 +19,7 @@ from lxml import etree
 
 from duis.ids import EUI64
 from duis.model import parse as parse_model
-from mmc.gbcs import read_message
+from mmc.gbcs import GBCSFormatError, read_message
 from signing import (
     Credentials,
     GBCSKeyError,
@@ -339,3 +339,26 @@ def test_outcome_carries_the_signed_command(store: tuple[TestPKI, Keystore]) -> 
     assert len(out.command.signature) == 64
     assert out.command.counter == COUNTER
     _independently_verifies(_ds(made).certificate.public_key, out.command.raw, gbcs())
+
+
+def test_unreadable_command_errors_name_the_source(store: tuple[TestPKI, Keystore]) -> None:
+    ds = _ds(store[0])
+    for call in (
+        lambda: verify_command(b"\xdf\x09", ds.certificate, source="cmd.bin"),
+        lambda: sign_pre_command(b"\xdf\x09", ds, source="cmd.bin"),
+    ):
+        with pytest.raises(GBCSFormatError) as info:
+            call()
+        assert info.value.source == "cmd.bin"
+
+
+def test_request_model_changed_after_reading_is_refused() -> None:
+    for missing in ("Header", "Body"):
+        request = parse_model(REQUEST)
+        root = request.body.getroottree().getroot()
+        el = root.find(f"{{{SR}}}{missing}")
+        assert el is not None
+        root.remove(el)
+        with pytest.raises(ValueError) as info:
+            build_signed_pre_command(request, gbcs())  # type: ignore[arg-type]
+        assert str(info.value) == "request without Header/CommandVariant or Body"
