@@ -248,7 +248,15 @@ def test_comment_and_pi_between_elements_are_fine(world: _World) -> None:
     "serial",
     ["\u00b2", "1" * 5000, "\u0668", "12\u00b3", "0x1F", "-5", ""],
     # Plain ids: mutmut passes node ids back to pytest, which cannot take these values.
-    ids=["superscript-2", "5000-digits", "arabic-8", "12-superscript-3", "hex", "negative", "empty"],
+    ids=[
+        "superscript-2",
+        "5000-digits",
+        "arabic-8",
+        "12-superscript-3",
+        "hex",
+        "negative",
+        "empty",
+    ],
 )
 def test_bad_x509_serial_number_is_a_key_info_error(world: _World, serial: str) -> None:
     signed = sign(REQUEST, credentials=world.user, preserve_counter=True).xml
