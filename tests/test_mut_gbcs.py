@@ -10,6 +10,7 @@ the literal request and the command built byte by byte in ``tests/gbcs_builders.
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -30,6 +31,8 @@ from signing import (
     RemotePartyRole,
     TestPKI,
     issue_org_certificate,
+    load_certificate,
+    make_test_pki,
     sign_pre_command,
     sign_precommand,
     verify_command,
@@ -362,3 +365,30 @@ def test_request_model_changed_after_reading_is_refused() -> None:
         with pytest.raises(ValueError) as info:
             build_signed_pre_command(request, gbcs())  # type: ignore[arg-type]
         assert str(info.value) == "request without Header/CommandVariant or Body"
+
+
+def test_key_errors_name_the_certificate_file(tmp_path: Path) -> None:
+    made = make_test_pki(
+        [(SUPPLIER, RemotePartyRole.XML_SIGN), (SUPPLIER, RemotePartyRole.SUPPLIER)],
+        folder=tmp_path,
+    )
+    pems = sorted(p for p in tmp_path.glob("*.pem") if not p.name.endswith(".key.pem"))
+    loaded = [load_certificate(p) for p in pems]
+    xml_sign = next(c for c in loaded if c.use is CertificateUse.XML_SIGN)
+    ds = next(c for c in loaded if c.use is CertificateUse.DIGITAL_SIGNING)
+    assert xml_sign.source and ds.source
+    with pytest.raises(GBCSKeyError) as info:
+        check_signing_key(read_message(gbcs()), xml_sign)
+    assert info.value.source == xml_sign.source
+    other = read_message(gbcs(originator=bytes.fromhex(OTHER_EUI.replace("-", ""))))
+    with pytest.raises(GBCSKeyError) as info:
+        check_signing_key(other, ds)
+    assert info.value.source == ds.source
+    assert made.folder == tmp_path
+
+
+def test_not_pre_command_message_says_what_is_signed(store: tuple[TestPKI, Keystore]) -> None:
+    ds = _ds(store[0])
+    with pytest.raises(NotPreCommandError) as info:
+        sign_pre_command(gbcs(cra=2), ds)
+    assert info.value.message.endswith("): only a command without a signature is signed")
