@@ -10,6 +10,7 @@ the literal request and the command built byte by byte in ``tests/gbcs_builders.
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
+from duis import MalformedXMLError
+from duis.config import Config
 from duis.ids import EUI64
 from duis.model import parse as parse_model
 from mmc.gbcs import GBCSFormatError, read_message
 from signing import (
     Credentials,
+    CredentialValidityError,
     GBCSKeyError,
     GBCSSignatureError,
+    InvalidRequestError,
     Keystore,
     NotPreCommandError,
     PreCommandCheckError,
@@ -43,6 +48,7 @@ from signing._gbcs_precommand import (
     PreCommandFinding,
     build_signed_pre_command,
     check_pre_command,
+    pre_command_bytes,
 )
 from signing._gbcs_sign import check_signing_key
 from tests.gbcs_builders import mac_header
@@ -51,6 +57,7 @@ from tests.precommand_fixtures import COUNTER, METER, REQUEST, SUPPLIER, gbcs, p
 SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 OTHER_EUI = "90-B3-D5-1F-30-02-00-00"
 OTHER_TARGET = "00-DB-12-34-56-78-90-A1"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -392,3 +399,116 @@ def test_not_pre_command_message_says_what_is_signed(store: tuple[TestPKI, Keyst
     with pytest.raises(NotPreCommandError) as info:
         sign_pre_command(gbcs(cra=2), ds)
     assert info.value.message.endswith("): only a command without a signature is signed")
+
+
+def test_settings_and_request_source_reach_the_xml_signer(store: tuple[TestPKI, Keystore]) -> None:
+    # DUIS: SRV 1.6 may be sent by an Import or Gas Supplier only, so role OU is refused.
+    with pytest.raises(InvalidRequestError) as info:
+        sign_precommand(
+            response(gbcs()),
+            request=REQUEST,
+            keystore=store[1],
+            config=Config(role="OU"),  # type: ignore[arg-type]
+            request_source="q.xml",
+        )
+    assert info.value.source == "q.xml"
+    assert "[eligibility.role]" in info.value.message
+
+
+def test_sources_are_named_in_every_refusal(store: tuple[TestPKI, Keystore]) -> None:
+    keystore = store[1]
+    with pytest.raises(MalformedXMLError) as bad_xml:
+        sign_precommand(
+            response(gbcs()), request=b"<sr:Request", keystore=keystore, request_source="q.xml"
+        )
+    assert bad_xml.value.source == "q.xml"
+    with pytest.raises(GBCSFormatError) as bad_gbcs:
+        sign_precommand(
+            response(b"\xdf\x09"), request=REQUEST, keystore=keystore, response_source="r.xml"
+        )
+    assert bad_gbcs.value.source == "r.xml"
+    # With the not-precommand check overridden, the signer itself refuses a signed command.
+    signed = sign_pre_command(gbcs(), _ds(store[0]))
+    with pytest.raises(NotPreCommandError) as not_pre:
+        sign_precommand(
+            response(signed),
+            request=REQUEST,
+            keystore=keystore,
+            override=["precommand.not-precommand"],
+            response_source="r.xml",
+        )
+    assert not_pre.value.source == "r.xml"
+
+
+def test_response_without_pre_command_names_the_response() -> None:
+    root = etree.fromstring(response(gbcs()))
+    message = root.find(f"{{{SR}}}Body/{{{SR}}}ResponseMessage")
+    assert message is not None
+    message.remove(message[-1])
+    resp = parse_model(etree.tostring(root), source="r.xml")
+    with pytest.raises(PreCommandCheckError) as info:
+        pre_command_bytes(resp)  # type: ignore[arg-type]
+    assert info.value.source == "r.xml"
+    assert info.value.message == (
+        "the response holds no PreCommand (body ResponseMessage) [precommand.not-precommand]"
+    )
+
+
+def test_an_alert_is_not_a_pre_command() -> None:
+    alert = parse_model(ROOT / "examples" / "responses" / "dcc-alert.xml")
+    with pytest.raises(PreCommandCheckError) as info:
+        pre_command_bytes(alert)  # type: ignore[arg-type]
+    assert "holds no PreCommand (body DCCAlertMessage)" in info.value.message
+
+
+def _split_validity_pki(ds_not_after: datetime, xml_not_after: datetime) -> Keystore:
+    made = make_test_pki([])
+    store = Keystore([made.issuing_ca, made.root])
+    for role, end in (
+        (RemotePartyRole.XML_SIGN, xml_not_after),
+        (RemotePartyRole.SUPPLIER, ds_not_after),
+    ):
+        creds = issue_org_certificate(
+            made.issuing_ca,
+            made.issuing_ca_key,
+            SUPPLIER,
+            role,
+            not_before=datetime(2020, 1, 1, tzinfo=timezone.utc),
+            not_after=end,
+        )
+        store.add_certificate(creds.certificate)
+        store.add_key(creds.private_key)
+    return store
+
+
+def test_the_time_given_checks_both_keys() -> None:
+    far = datetime(2099, 1, 1, tzinfo=timezone.utc)
+    # The Digital Signing key expired in 2025, the xmlSign key is valid.
+    ds_expired = _split_validity_pki(datetime(2025, 1, 1, tzinfo=timezone.utc), far)
+    at_2030 = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(CredentialValidityError) as info:
+        sign_precommand(response(gbcs()), request=REQUEST, keystore=ds_expired, at=at_2030)
+    assert info.value.rule == "sign.certificate-validity"
+    assert "Digital Signing certificate expired on 2025-01-01" in info.value.message
+    at_2024 = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    assert sign_precommand(response(gbcs()), request=REQUEST, keystore=ds_expired, at=at_2024).xml
+    # The xmlSign key expired in 2025: at a time inside its validity it still signs.
+    xml_expired = _split_validity_pki(far, datetime(2025, 1, 1, tzinfo=timezone.utc))
+    assert sign_precommand(response(gbcs()), request=REQUEST, keystore=xml_expired, at=at_2024).xml
+
+
+def test_an_expired_digital_signing_key_signs_no_command() -> None:
+    """Regression (issue 15 run): the keystore hands out an expired Digital Signing key
+    when it has no valid one, so that the signer names the problem; the GBCS signer
+    had no validity check at all and signed with it."""
+    made = make_test_pki([])
+    end = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    creds = issue_org_certificate(
+        made.issuing_ca, made.issuing_ca_key, SUPPLIER, RemotePartyRole.SUPPLIER, not_after=end
+    )
+    with pytest.raises(CredentialValidityError, match="expired on 2025-01-01"):
+        sign_pre_command(gbcs(), creds)  # now: after its end
+    with pytest.raises(CredentialValidityError, match="not valid before 2020-01-01"):
+        sign_pre_command(gbcs(), creds, at=datetime(2019, 6, 1, tzinfo=timezone.utc))
+    inside = sign_pre_command(gbcs(), creds, at=datetime(2024, 6, 1, tzinfo=timezone.utc))
+    _independently_verifies(creds.certificate.public_key, inside, gbcs())
