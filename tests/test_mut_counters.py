@@ -11,9 +11,10 @@ integer (0 .. 2**64 - 1), and values are epoch milliseconds.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,74 @@ def test_open_counter_store_opens_the_path_given_or_the_default(
     with open_counter_store() as s:
         assert s.location == str(path)
         assert s.last_issued(A) == first
+
+
+def test_a_table_dropped_while_in_use_is_lost_state(tmp_path: Path) -> None:
+    path = tmp_path / "dropped.sqlite3"
+    store = CounterStore(path, durable=False)
+    used = store.next(A)
+    other = sqlite3.connect(path)
+    other.execute("DROP TABLE issued")
+    other.commit()
+    other.close()
+    calls: list[Callable[[], object]] = [lambda: store.next(A), lambda: store.last_issued(A)]
+    for call in calls:
+        with pytest.raises(CounterStoreError) as info:
+            call()
+        assert "a table was dropped while in use" in info.value.message
+        assert "reinit" in info.value.message
+        assert info.value.source == str(path)
+    store.close()
+    with CounterStore.reinitialise(path, above=used + 10**6, durable=False) as again:
+        assert again.next(A) == used + 10**6 + 1
+
+
+def test_a_damaged_stored_value_names_the_originator(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.sqlite3"
+    with CounterStore(path, durable=False) as s:
+        s.next(A)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE issued SET last = 'x'")
+    conn.commit()
+    conn.close()
+    with CounterStore(path, durable=False) as s, pytest.raises(CounterStoreError) as info:
+        s.last_issued(A)
+    assert f"bad counter for {A} (" in info.value.message
+
+
+def test_reinitialise_errors_name_the_location(tmp_path: Path) -> None:
+    path = tmp_path / "floor.sqlite3"
+    with pytest.raises(CounterStoreError) as info:
+        CounterStore.reinitialise(path, above=-1, durable=False)
+    assert info.value.source == str(path)
+    assert "bad floor (" in info.value.message
+    # A location that cannot hold a store is its own error, not a lost state to rebuild.
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(CounterStoreError) as info:
+        CounterStore.reinitialise(blocker / "c.sqlite3", above=5, durable=False)
+    assert type(info.value) is CounterStoreError
+    assert "cannot create the counter store's folder" in info.value.message
+
+
+def test_reinitialise_rebuilds_the_path_given_whatever_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUIS_COUNTER_DB", "postgresql://nobody@127.0.0.1:1/none")
+    path = tmp_path / "lost.sqlite3"
+    path.write_bytes(b"")
+    with CounterStore.reinitialise(path, above=10**15, durable=False) as s:
+        assert s.next(A) == 10**15 + 1
+
+
+def test_close_releases_the_store_and_it_can_be_used_again(tmp_path: Path) -> None:
+    path = tmp_path / "closed.sqlite3"
+    store = CounterStore(path, durable=False)
+    first = store.next(A)
+    wal = Path(f"{path}-wal")
+    assert wal.exists()  # a WAL store has its log while a connection is open
+    store.close()
+    assert not wal.exists()  # SQLite removes it when the last connection closes
+    store.close()  # closing twice is harmless
+    assert store.next(A) > first
+    store.close()

@@ -837,3 +837,19 @@ def test_check_signature_passes_time_policy_trust_and_source(world: _World) -> N
     with pytest.raises(MalformedXMLError) as info:
         check_signature(b"<sr:Request", None, source=SOURCE)
     assert info.value.source == SOURCE
+
+
+def test_counter_id_found_whatever_precedes_the_header(world: _World) -> None:
+    xml = _response(f"<sr:ResponseID>{_RESPONSE_ID}</sr:ResponseID>").replace(
+        b"<sr:Header>", b"<!-- note --><sr:Header>"
+    )
+    found = message_counter_id(_verified(xml, Kind.RESPONSE, world.dsp.certificate))
+    assert found == RequestID.parse(_RESPONSE_ID)
+
+
+def test_text_in_the_transform(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    transform = _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:Transforms/ds:Transform")
+    transform.text = "junk"
+    exc = _refused(etree.tostring(root), world.keystore, SignatureStructureError, 1)
+    assert exc.message == "unexpected text in Transform"
