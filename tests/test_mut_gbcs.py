@@ -506,9 +506,37 @@ def test_an_expired_digital_signing_key_signs_no_command() -> None:
     creds = issue_org_certificate(
         made.issuing_ca, made.issuing_ca_key, SUPPLIER, RemotePartyRole.SUPPLIER, not_after=end
     )
-    with pytest.raises(CredentialValidityError, match="expired on 2025-01-01"):
-        sign_pre_command(gbcs(), creds)  # now: after its end
+    with pytest.raises(CredentialValidityError, match="expired on 2025-01-01") as info:
+        sign_pre_command(gbcs(), creds, source="cmd.bin")  # now: after its end
+    assert info.value.source == "cmd.bin"
     with pytest.raises(CredentialValidityError, match="not valid before 2020-01-01"):
         sign_pre_command(gbcs(), creds, at=datetime(2019, 6, 1, tzinfo=timezone.utc))
     inside = sign_pre_command(gbcs(), creds, at=datetime(2024, 6, 1, tzinfo=timezone.utc))
     _independently_verifies(creds.certificate.public_key, inside, gbcs())
+
+
+def test_the_key_valid_at_the_time_given_is_the_one_chosen() -> None:
+    made = make_test_pki([])
+    keystore = Keystore([made.issuing_ca, made.root])
+    periods = [
+        (datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 1, tzinfo=timezone.utc)),
+        (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2099, 1, 1, tzinfo=timezone.utc)),
+    ]
+    for role in (RemotePartyRole.XML_SIGN, RemotePartyRole.SUPPLIER):
+        for start, end in periods if role is RemotePartyRole.SUPPLIER else periods[:1]:
+            creds = issue_org_certificate(
+                made.issuing_ca,
+                made.issuing_ca_key,
+                SUPPLIER,
+                role,
+                not_before=start,
+                not_after=end,
+            )
+            keystore.add_certificate(creds.certificate)
+            keystore.add_key(creds.private_key)
+    at = datetime(2024, 6, 1, tzinfo=timezone.utc)  # only the first Digital Signing key is valid
+    out = sign_precommand(response(gbcs()), request=REQUEST, keystore=keystore, at=at)
+    first_ds = next(
+        c for c in keystore if c.use is CertificateUse.DIGITAL_SIGNING and c.not_after.year == 2025
+    )
+    verify_command(out.command, first_ds)

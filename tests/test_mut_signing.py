@@ -22,6 +22,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from duis import MalformedXMLError
@@ -853,3 +854,43 @@ def test_text_in_the_transform(world: _World) -> None:
     transform.text = "junk"
     exc = _refused(etree.tostring(root), world.keystore, SignatureStructureError, 1)
     assert exc.message == "unexpected text in Transform"
+
+
+def _with_role_code(pki_: TestPKI, creds_cert: OrgCertificate, code: str) -> OrgCertificate:
+    """The certificate re-issued with another OU (Remote Party Role) value."""
+    cert = creds_cert.certificate
+    subject = x509.Name(
+        [
+            x509.NameAttribute(a.oid, code) if a.oid == NameOID.ORGANIZATIONAL_UNIT_NAME else a
+            for a in cert.subject
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(cert.issuer)
+        .public_key(cert.public_key())
+        .serial_number(cert.serial_number + 7)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+    )
+    for ext in cert.extensions:
+        builder = builder.add_extension(ext.value, critical=ext.critical)
+    new = builder.sign(pki_.issuing_ca_key, hashes.SHA256())
+    return OrgCertificate.from_x509(new)
+
+
+def test_refusal_of_an_unknown_role_and_of_a_key_agreement_key(pw: _Policyworld) -> None:
+    unknown = _with_role_code(pw.pki, pw.xml, "99")
+    assert unknown.role is None and unknown.eui == USER
+    assert SignerPolicy().refusal(unknown, Kind.REQUEST, RID_OBJ) == (
+        "role",
+        "role unknown may not sign a request (allowed: 87, 89)",
+    )
+    agreement = issue_org_certificate(
+        pw.pki.issuing_ca, pw.pki.issuing_ca_key, USER, RemotePartyRole.XML_SIGN, key_agreement=True
+    ).certificate
+    assert SignerPolicy().refusal(agreement, Kind.REQUEST, RID_OBJ) == (
+        "role",
+        "certificate key usage lacks digitalSignature (a key-agreement certificate?)",
+    )
