@@ -894,3 +894,8 @@ def test_refusal_of_an_unknown_role_and_of_a_key_agreement_key(pw: _Policyworld)
         "role",
         "certificate key usage lacks digitalSignature (a key-agreement certificate?)",
     )
+
+
+def test_request_id_found_whatever_precedes_the_header() -> None:
+    commented = etree.fromstring(REQUEST.replace(b"<sr:Header>", b"<!-- n --><?p?><sr:Header>"))
+    assert read_request_id(commented) == RequestID.parse(RID)
