@@ -899,3 +899,44 @@ def test_refusal_of_an_unknown_role_and_of_a_key_agreement_key(pw: _Policyworld)
 def test_request_id_found_whatever_precedes_the_header() -> None:
     commented = etree.fromstring(REQUEST.replace(b"<sr:Header>", b"<!-- n --><?p?><sr:Header>"))
     assert read_request_id(commented) == RequestID.parse(RID)
+
+
+def test_signature_value_base64_is_strict(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    value = _find(root, "ds:Signature/ds:SignatureValue")
+    value.text = "!" + (value.text or "")  # a character base64 does not have
+    exc = _refused(etree.tostring(root), world.keystore, SignatureEncodingError, 1)
+    assert exc.message == "SignatureValue is not base64"
+    value.text = None
+    exc = _refused(etree.tostring(root), world.keystore, SignatureEncodingError, 1)
+    assert exc.message.startswith("SignatureValue is 0 bytes; ")
+
+
+def test_digest_value_not_base64_at_its_line(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        digest = _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue")
+        digest.text = "!" + (digest.text or "")[1:]
+        return digest
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, SignatureStructureError, line)
+    assert exc.message == "DigestValue is not base64"
+    # In the exact profile layout (the fast path) the error names the SignedInfo's line.
+    root = etree.fromstring(world.signed)
+    _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue").text = "=" * 44
+    exc = _refused(etree.tostring(root), world.keystore, SignatureStructureError, 1)
+    assert exc.message == "DigestValue is not base64"
+
+
+def test_text_after_the_signature_is_signed_content(world: _World) -> None:
+    # The enveloped transform removes the Signature element only: text after it stays,
+    # joined to what came before it (the Body's tail).
+    unsigned = REQUEST.replace(b"</sr:Body>\n</sr:Request>", b"</sr:Body>after</sr:Request>")
+    signed = etree.fromstring(sign_tree(parse(unsigned), world.user))
+    sig = signed[-1]
+    assert etree.QName(sig).localname == "Signature"
+    body = signed[-2]
+    assert (body.tail or "") + (sig.tail or "") == "after"
+    body.tail, sig.tail = None, "after"  # the same content without the Signature
+    result = verify(etree.tostring(signed), world.keystore)
+    assert result.root[-1].tail == "after"
