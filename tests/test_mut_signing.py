@@ -940,3 +940,39 @@ def test_text_after_the_signature_is_signed_content(world: _World) -> None:
     body.tail, sig.tail = None, "after"  # the same content without the Signature
     result = verify(etree.tostring(signed), world.keystore)
     assert result.root[-1].tail == "after"
+
+
+@pytest.mark.parametrize("count", [0, 2])
+def test_key_info_must_name_exactly_one_issuer_serial(world: _World, count: int) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        key_info = _find(root, "ds:Signature/ds:KeyInfo")
+        data = _find(key_info, "ds:X509Data")
+        key_info.insert(0, etree.Element(f"{{{DS}}}KeyName"))  # other KeyInfo children first
+        if count == 0:
+            key_info.remove(data)
+        else:
+            data.append(copy.deepcopy(_find(data, "ds:X509IssuerSerial")))
+        return key_info
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    assert exc.message == (
+        f"KeyInfo has {count} X509Data/X509IssuerSerial; the profile names the signer by "
+        "exactly one"
+    )
+
+
+@pytest.mark.parametrize("what", ["missing", "empty"])
+def test_key_info_without_a_serial_number(world: _World, what: str) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        ids = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+        serial = _find(ids, "ds:X509SerialNumber")
+        if what == "missing":
+            ids.remove(serial)
+        else:
+            serial.text = None
+        return ids
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    assert exc.message == "KeyInfo has no X509SerialNumber: the signer cannot be identified"
