@@ -250,7 +250,7 @@ def sign_precommand(
     if findings:
         raise PreCommandCheckError(findings, source=resp.source)
     creds = keystore.digital_signing_credentials(command.originator, at=at)
-    signed_gbcs = sign_pre_command(command, creds, source=resp.source)
+    signed_gbcs = sign_pre_command(command, creds, at=at, source=resp.source)
     unsigned = build_signed_pre_command(req, signed_gbcs, cv)
     signed = sign(
         unsigned,

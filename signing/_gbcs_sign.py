@@ -13,6 +13,8 @@ the command). See ``docs/critical-commands.md``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -22,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from mmc.gbcs import GBCSMessage, read_message
-from signing._certs import CertificateUse, OrgCertificate
-from signing._exceptions import SigningError, VerificationError
+from signing._certs import CertificateUse, OrgCertificate, utcnow
+from signing._exceptions import CredentialValidityError, SigningError, VerificationError
 from signing._keystore import Credentials
 
 __all__ = [
@@ -79,14 +81,20 @@ def check_signing_key(message: GBCSMessage, certificate: OrgCertificate) -> None
 
 
 def sign_pre_command(
-    data: bytes | GBCSMessage, credentials: Credentials, *, source: str | None = None
+    data: bytes | GBCSMessage,
+    credentials: Credentials,
+    *,
+    at: datetime | None = None,
+    source: str | None = None,
 ) -> bytes:
     """Return the signed general-signing command for a Pre-Command's bytes.
 
     The result is the Pre-Command up to the end of its payload followed by ``40`` +
     r || s. Raises :class:`NotPreCommandError` for a message that is not an unsigned
     command, :class:`GBCSKeyError` for a key that may not sign it, and
-    :class:`~mmc.gbcs.GBCSFormatError` for bytes that are not a GBCS message.
+    :class:`~mmc.gbcs.GBCSFormatError` for bytes that are not a GBCS message, and
+    :class:`CredentialValidityError` for a certificate not valid at ``at`` (default now):
+    the keystore offers an expired key when it has no other, for this check to name.
     """
     message = _message(data, source)
     if not message.is_pre_command:
@@ -96,6 +104,13 @@ def sign_pre_command(
             source=source,
         )
     check_signing_key(message, credentials.certificate)
+    problem = credentials.certificate.validity_problem(at or utcnow())
+    if problem is not None:
+        raise CredentialValidityError(
+            f"Digital Signing certificate {problem}; for test certificates give the signing "
+            f"time with --at / at= ({credentials.certificate.describe()})",
+            source=source,
+        )
     key = credentials.private_key
     if not isinstance(key, ec.EllipticCurvePrivateKey):  # pragma: no cover - typed
         raise GBCSKeyError("GBCS commands are signed with an EC P-256 key", source=source)

@@ -703,7 +703,8 @@ def _check_chain(
         try:
             signer.certificate.verify_directly_issued_by(ca.certificate)
         except (ValueError, TypeError, InvalidSignature) as exc:
-            reasons.append(f"{ca.source or ca.subject}: {exc or 'signature does not verify'}")
+            # InvalidSignature has no text (an exception object itself is always true).
+            reasons.append(f"{ca.source or ca.subject}: {str(exc) or 'signature does not verify'}")
             continue
         problem = ca.validity_problem(when)
         if problem is not None:
