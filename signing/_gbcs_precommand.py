@@ -30,7 +30,6 @@ from duis.model.response import ResponseMessage
 from duis.namespaces import SR
 from duis.xml import XInput
 from mmc.gbcs import GBCSMessage, read_message, use_case_codes
-from signing._counters import CounterStore
 from signing._exceptions import SigningError
 from signing._gbcs_sign import sign_pre_command
 from signing._keystore import Keystore
@@ -226,7 +225,6 @@ def sign_precommand(
     keystore: Keystore,
     cv: int = 5,
     override: Iterable[str] = (),
-    counters: CounterStore | None = None,
     config: Config | None = None,
     at: datetime | None = None,
     response_source: str | None = None,
@@ -255,7 +253,6 @@ def sign_precommand(
     signed = sign(
         unsigned,
         keystore=keystore,
-        counters=counters,
         preserve_counter=True,
         config=config,
         at=at,
