@@ -19,10 +19,9 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 from urllib.parse import quote
 
 from lxml import etree
@@ -34,6 +33,9 @@ from duis.namespaces import XS as _XS
 from duis.report import Report
 from duis.versions import NEWEST, to_decimal
 from duis.xml import sourceline
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "EMBEDDED_NAME",

@@ -54,6 +54,8 @@ HEAVY = (
     "random",
     "tomllib",
     "tomli",
+    # decimal: only for a schemaVersion the version table does not spell as written
+    "decimal",
 )
 
 _PROBE = """
