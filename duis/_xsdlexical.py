@@ -61,11 +61,18 @@ def _base_of(node: etree._Element) -> list[str]:
     return bases
 
 
-def _is_base64(node: etree._Element, types: set[str]) -> bool:
-    """True when an element declaration's type is base64Binary-derived."""
-    typed = _resolve(node.get("type"), node)
-    if typed is not None:
-        return typed in types
+def _is_base64(node: etree._Element, types: set[str], locals_: frozenset[str]) -> bool:
+    """True when an element declaration's type is base64Binary-derived.
+
+    ``locals_`` are the local names of ``types``: a ``type`` whose local part is not one
+    of them cannot resolve into ``types``, so most declarations are answered without
+    resolving their prefix (``nsmap`` builds a dict per call).
+    """
+    type_name = node.get("type")
+    if type_name:
+        if type_name.rpartition(":")[2] not in locals_:
+            return False
+        return _resolve(type_name, node) in types
     for kind in ("simpleType", "complexType"):
         anon = node.find(f"{{{_XS}}}{kind}")
         if anon is not None:
@@ -86,22 +93,26 @@ def _read(folder: Path) -> frozenset[str]:
         except (OSError, etree.XMLSyntaxError):
             continue  # the compiler reports an unreadable schema; this check adds nothing
     types = {BASE64_BINARY}
-    named: list[tuple[str, etree._Element]] = []
+    # Each named simple-content type with its bases, read once (the fixpoint below
+    # revisits them until no type is added).
+    named: list[tuple[str, list[str]]] = []
     for root in docs:
         tns = root.get("targetNamespace")
         for kind in ("simpleType", "complexType"):
             for node in root.iter(f"{{{_XS}}}{kind}"):
                 name = node.get("name")
                 if name and node.find(f"{{{_XS}}}complexContent") is None:
-                    named.append((f"{{{tns}}}{name}" if tns else name, node))
+                    bases = _base_of(node)
+                    if bases:
+                        named.append((f"{{{tns}}}{name}" if tns else name, bases))
     grew = True
     while grew:  # derivation chains: a restriction of a restriction of base64Binary
         grew = False
-        for qname, node in named:
-            bases = _base_of(node)
-            if qname not in types and bases and all(b in types for b in bases):
+        for qname, bases in named:
+            if qname not in types and all(b in types for b in bases):
                 types.add(qname)
                 grew = True
+    locals_ = frozenset(t.rpartition("}")[2] for t in types)
     verdicts: dict[str, bool] = {}
     for root in docs:
         tns = root.get("targetNamespace")
@@ -114,7 +125,8 @@ def _read(folder: Path) -> frozenset[str]:
             form = node.get("form")
             in_ns = top or form == "qualified" or (form is None and qualified)
             qname = f"{{{tns}}}{name}" if (tns and in_ns) else name
-            verdicts[qname] = verdicts.get(qname, True) and _is_base64(node, types)
+            if verdicts.get(qname, True):
+                verdicts[qname] = _is_base64(node, types, locals_)
     return frozenset(q for q, ok in verdicts.items() if ok)
 
 

@@ -9,10 +9,10 @@ tests under ``tests/reference/`` prove it agrees with DCC's SRV matrix and XSDs.
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from duis._data import read_json
 
 __all__ = [
     "SRV",
@@ -129,8 +129,7 @@ class SRV:
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[tuple[SRV, ...], dict[str, str]]:
-    text = resources.files("duis").joinpath("data/catalogue.json").read_text("utf-8")
-    data = json.loads(text)
+    data = read_json("duis", "data/catalogue.json")
     rows = tuple(
         SRV(
             srv=r["srv"],

@@ -12,14 +12,12 @@ Reference 8.11, and the catalogue names it. Every meaning says where it came fro
 from __future__ import annotations
 
 import enum
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
 from duis import catalogue
+from duis._data import read_json
 
 __all__ = [
     "Basis",
@@ -103,13 +101,9 @@ class Code:
 _SR_SPECIFIC = re.compile(r"(?P<letter>[EW])(?P<ss>\d\d)(?P<vv>\d\d)(?P<nn>\d\d)")
 
 
-def _read_json(package: str, name: str) -> Any:
-    return json.loads(resources.files(package).joinpath(name).read_text("utf-8"))
-
-
 @lru_cache(maxsize=1)
 def _meanings() -> dict[str, dict[str, str]]:
-    data = _read_json("duis", "data/code_meanings.json")
+    data = read_json("duis", "data/code_meanings.json")
     return {k: dict(v) for k, v in data.items() if isinstance(v, dict)}
 
 
@@ -148,7 +142,7 @@ def _build(code: str, category: Category, stated: dict[str, str], what: str) -> 
 
 @lru_cache(maxsize=1)
 def _response_codes() -> dict[str, Code]:
-    data = _read_json("duis", "data/response_codes.json")
+    data = read_json("duis", "data/response_codes.json")
     stated = _meanings().get("response_codes", {})
     return {
         row["code"]: _build(row["code"], Category(row["category"]), stated, "response code")
@@ -158,7 +152,7 @@ def _response_codes() -> dict[str, Code]:
 
 @lru_cache(maxsize=1)
 def _alert_codes() -> tuple[dict[str, Code], dict[str, Code]]:
-    data = _read_json("duis", "data/alert_codes.json")
+    data = read_json("duis", "data/alert_codes.json")
     meanings = _meanings()
     dcc = {
         row["code"]: _build(

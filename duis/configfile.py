@@ -33,11 +33,6 @@ from duis.config import (
     to_strings,
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
 __all__ = [
     "CONFIG_FILES",
     "ENV_CONFIG",
@@ -111,6 +106,12 @@ def load_config(start: Path | None = None, *, explicit: Path | None = None) -> C
 
 
 def _read(path: Path) -> dict[str, Any]:
+    # Imported here, not at import: ``duis validate --isolated`` and ``duis.validate``
+    # never parse TOML, and tomllib compiles its regexes when it is imported.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         with path.open("rb") as fh:
             data: dict[str, Any] = tomllib.load(fh)

@@ -19,10 +19,9 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 from urllib.parse import quote
 
 from lxml import etree
@@ -34,6 +33,9 @@ from duis.namespaces import XS as _XS
 from duis.report import Report
 from duis.versions import NEWEST, to_decimal
 from duis.xml import sourceline
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "EMBEDDED_NAME",
@@ -54,9 +56,17 @@ ENV_VAR = "DUIS_SCHEMA_DIR"
 EMBEDDED_NAME = "embedded"
 _ENTRY = re.compile(r"^DUIS Schema V(?P<version>\d+\.\d+[A-Za-z]?)\.xsd$", re.IGNORECASE)
 _NAMESPACES = PREFIXES
-_NS_IN_TEXT = re.compile(r"\{(" + "|".join(re.escape(n) for n in _NAMESPACES) + r")\}")
-_LONG_PATTERN = re.compile(r"(pattern ')([^']{60})[^']+(')")
-_LONG_SET = re.compile(r"set \{((?:'[^']*', ){8,}'[^']*')\}")
+
+
+@lru_cache(maxsize=1)
+def _message_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The rewrites of libxml2's messages, compiled at the first XSD error, not at import
+    (a valid message never needs them)."""
+    return (
+        re.compile(r"\{(" + "|".join(re.escape(n) for n in _NAMESPACES) + r")\}"),
+        re.compile(r"(pattern ')([^']{60})[^']+(')"),
+        re.compile(r"set \{((?:'[^']*', ){8,}'[^']*')\}"),
+    )
 
 
 def _shorten_set(match: re.Match[str]) -> str:
@@ -123,9 +133,10 @@ class SchemaBundle:
 
 
 def _readable(message: str) -> str:
-    text = _NS_IN_TEXT.sub(lambda m: _NAMESPACES[m.group(1)] + ":", message)
-    text = _LONG_PATTERN.sub(lambda m: m.group(1) + m.group(2) + "..." + m.group(3), text)
-    text = _LONG_SET.sub(_shorten_set, text)
+    ns_in_text, long_pattern, long_set = _message_patterns()
+    text = ns_in_text.sub(lambda m: _NAMESPACES[m.group(1)] + ":", message)
+    text = long_pattern.sub(lambda m: m.group(1) + m.group(2) + "..." + m.group(3), text)
+    text = long_set.sub(_shorten_set, text)
     return text.rstrip(".") + "."
 
 

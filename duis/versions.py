@@ -8,8 +8,11 @@ listed so a historical message is recognised, not judged.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = ["KNOWN_VERSIONS", "NEWEST", "is_known", "to_decimal"]
 
@@ -30,11 +33,13 @@ KNOWN_VERSIONS: dict[str, str] = {
 #: The newest version: the embedded schema follows it.
 NEWEST = "5.4"
 
-_KNOWN = {Decimal(v) for v in KNOWN_VERSIONS}
-
 
 def to_decimal(text: str) -> Decimal | None:
     """The decimal value of a schemaVersion, or None when it is not a decimal."""
+    # decimal is imported here, not at import: a message with a listed version never
+    # needs it (see is_known), and loading it is a measurable part of a cold start.
+    from decimal import Decimal, InvalidOperation
+
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, ValueError):
@@ -44,5 +49,14 @@ def to_decimal(text: str) -> Decimal | None:
 
 @lru_cache(maxsize=256)
 def is_known(text: str) -> bool:
+    if text in KNOWN_VERSIONS:  # as written in the table: its decimal is in it too
+        return True
     value = to_decimal(text)
-    return value is not None and value in _KNOWN
+    return value is not None and value in _known()
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[Decimal]:
+    from decimal import Decimal
+
+    return frozenset(Decimal(v) for v in KNOWN_VERSIONS)

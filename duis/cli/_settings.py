@@ -22,11 +22,6 @@ from duis._exceptions import ConfigError
 from duis.config import Config
 from duis.configfile import apply_options, find_config, load_config
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
 __all__ = ["DEFAULT_EXCLUDE", "FileSelection", "Resolver"]
 
 #: Folders never walked unless ``exclude`` says otherwise (hidden ones are skipped too).
@@ -253,6 +248,10 @@ def _selection_of(source: Path | None) -> FileSelection:
     """Read the file-selection keys of a settings file (the rest is Config's)."""
     if source is None:
         return FileSelection(Path.cwd())
+    if sys.version_info >= (3, 11):  # imported only when a settings file is read
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         with source.open("rb") as fh:
             doc = tomllib.load(fh)

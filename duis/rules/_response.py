@@ -18,14 +18,13 @@ state for good).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
 
 from lxml import etree
 
 from duis import catalogue
+from duis._data import read_json
 from duis.alerts import alert_device, summarize, unsigned_value
 from duis.config import Config
 from duis.namespaces import RA, SR
@@ -73,8 +72,7 @@ _FUTURE_CODES = frozenset({"8F66", "8F67"})
 
 @lru_cache(maxsize=1)
 def _payload_table() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    text = resources.files("duis").joinpath("data/alert_payloads.json").read_text("utf-8")
-    data = json.loads(text)
+    data = read_json("duis", "data/alert_payloads.json")
     device = {k: frozenset(c.upper() for c in v) for k, v in data["device"].items()}
     dcc = {k: frozenset(v) for k, v in data["dcc"].items()}
     return device, dcc
