@@ -10,11 +10,11 @@ mapping table), read once on first use; the decoder, signing and the CLI all use
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
+
+from duis._data import read_json
 
 __all__ = ["MessageCode", "alert_code_name", "message_code", "message_codes", "use_case_codes"]
 
@@ -41,8 +41,7 @@ class MessageCode:
 
 @functools.cache
 def _table() -> tuple[Mapping[int, MessageCode], Mapping[int, str]]:
-    raw = resources.files("mmc.gbcs").joinpath("data/message_codes.json").read_text("utf-8")
-    doc = json.loads(raw)
+    doc = read_json("mmc.gbcs", "data/message_codes.json")
     codes: dict[int, MessageCode] = {}
     for row in doc["codes"]:
         code = int(row["code"], 16)

@@ -23,19 +23,18 @@ MMC schema, and a guess would be worse than a gap.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from lxml import etree
 
 from duis import catalogue
+from duis._data import read_json
 from duis.model._common import RA
 from mmc.payload._decode import alert_name
 from mmc.payload._values import Named, Record, Value
@@ -119,8 +118,7 @@ def _field(raw: Mapping[str, Any]) -> Field | Repeat:
 
 @cache
 def _table() -> dict[str, Any]:
-    text = resources.files("mmc.payload").joinpath("data/mmc-responses.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = read_json("mmc.payload", "data/mmc-responses.json")
     return data
 
 
