@@ -9,12 +9,14 @@ naming the file, the key and what to write instead.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from duis._exceptions import ConfigError
@@ -84,7 +86,7 @@ def find_config(start: Path | None = None) -> Path | None:
             candidate = folder / name
             if not candidate.is_file():
                 continue
-            if name == "pyproject.toml" and _table(_read(candidate), candidate) is None:
+            if name == "pyproject.toml" and settings_table(candidate) is None:
                 continue
             return candidate
     return None
@@ -97,7 +99,7 @@ def load_config(start: Path | None = None, *, explicit: Path | None = None) -> C
         return Config()
     if not path.is_file():
         raise ConfigError("no such configuration file", source=str(path))
-    table = _table(_read(path), path)
+    table = settings_table(path)
     if table is None:
         if path.name == "pyproject.toml":
             raise ConfigError("has no [tool.duis] table", source=str(path))
@@ -127,6 +129,27 @@ def _read(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def settings_table(path: Path) -> Mapping[str, Any] | None:
+    """The duis table of a settings file (``[tool.duis]``, or a duis.toml's top level).
+
+    The one TOML reader for settings: the CLI's file selection (``exclude`` ...) reads
+    its keys from here too, so both parts judge one table, parsed once per file
+    version (cached on path, size and modification time; read-only). None for a
+    ``pyproject.toml`` without ``[tool.duis]``.
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    return _cached_table(path, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_table(path: Path, _size: int, _mtime_ns: int) -> Mapping[str, Any] | None:
+    found = _table(_read(path), path)
+    return None if found is None else MappingProxyType(found)
 
 
 def _table(doc: Mapping[str, Any], path: Path) -> dict[str, Any] | None:

@@ -173,3 +173,20 @@ def test_roles_for_and_generation_of() -> None:
     assert cfg.generation_of(eui) == (1, "the smets setting")
     looked = Config(smets=1, device_generation=lambda e: 2)
     assert looked.generation_of(eui) == (2, "the device inventory")
+
+
+def test_settings_table_is_read_once_per_version_and_read_only(tmp_path: Path) -> None:
+    from duis.configfile import settings_table
+
+    f = tmp_path / "pyproject.toml"
+    f.write_text('[tool.duis]\nrole = "IS"\n')
+    first = settings_table(f)
+    assert first is not None and first["role"] == "IS"
+    assert settings_table(f) is first  # parsed once
+    with pytest.raises(TypeError):
+        first["role"] = "GS"  # type: ignore[index]
+    f.write_text('[tool.duis]\nrole = "ES"\nselect = ["xsd"]\n')  # a new version of the file
+    again = settings_table(f)
+    assert again is not None and again["role"] == "ES"
+    f.write_text("[project]\nname = 'x'\n")
+    assert settings_table(f) is None  # a pyproject.toml without [tool.duis]

@@ -12,7 +12,6 @@ true: ``.gitignore`` files from the repository root down are honoured).
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,19 +247,9 @@ def _selection_of(source: Path | None) -> FileSelection:
     """Read the file-selection keys of a settings file (the rest is Config's)."""
     if source is None:
         return FileSelection(Path.cwd())
-    if sys.version_info >= (3, 11):  # imported only when a settings file is read
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-    try:
-        with source.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", source=str(source)) from None
-    tool = doc.get("tool")
-    table = tool.get("duis", {}) if isinstance(tool, dict) else {}
-    if source.name != "pyproject.toml" and not table:
-        table = doc
+    from duis.configfile import settings_table
+
+    table = settings_table(source) or {}
     values: dict[str, Any] = {}
     for key in _SELECTION_KEYS:
         value = table.get(key, table.get(key.replace("-", "_")))
