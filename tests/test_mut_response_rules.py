@@ -270,3 +270,58 @@ def test_payload_tables_name_the_alerts_of_the_mmc_schema() -> None:
     # Copies: a caller's edit does not change the rules' table.
     device.clear()
     assert device_alert_elements()["LimitAPCLevelEndedDeviceAlert"] == {"8F87"}
+
+
+def test_a_finding_ends_by_naming_its_alert() -> None:
+    from test_response_rules import _alert_with_sequence
+
+    from duis.rules import AlertSequences
+
+    run = AlertSequences()
+    duis.validate(_alert_with_sequence("9"), source="early.xml", sequences=run)
+    (m,) = duis.validate(_alert_with_sequence("5"), source="late.xml", sequences=run).messages
+    _, sep, about = m.text.partition(" (concerning ")
+    # The example's alert: code 8F35 from device 00-DB-12-34-56-78-90-A2.
+    assert sep and about.endswith(")") and "None" not in about
+    assert "8F35" in about and "00-DB-12-34-56-78-90-A2" in about
+
+
+def test_response_rules_failure_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_response_rules import DEVICE_ALERT, crafted
+
+    import duis.rules._response as response
+
+    def broken(*args: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(response, "_check", broken)
+    report = duis.validate(crafted(DEVICE_ALERT), source="crafted.xml")
+    (m,) = report.messages
+    assert (m.rule, m.text) == (
+        "rules.internal-error",
+        "the response rules stopped early (ValueError: boom); please report this with the message",
+    )
+
+
+def test_smets1_response_throttling_is_checked() -> None:
+    from test_response_rules import DEVICE_ALERT, _throttle, crafted, findings
+
+    def to_smets1(root: etree._Element) -> None:
+        body = root.find(".//sr:DeviceAlertMessage", NS)
+        assert body is not None
+        body.tag = "{" + NS["sr"] + "}SMETS1ResponseMessage"
+
+    code = ".//sr:SMETS1ResponseMessage/sr:AlertCode"
+    data = crafted(DEVICE_ALERT, to_smets1, _throttle(None, "3", code))
+    assert "throttle.count-without-id" in findings(data)
+
+
+def test_device_alert_without_a_code_is_the_xsds_to_refuse() -> None:
+    from test_response_rules import DEVICE_ALERT, crafted, findings
+
+    def drop_code(root: etree._Element) -> None:
+        code = root.find(".//sr:AlertCode", NS)
+        assert code is not None
+        code.getparent().remove(code)  # type: ignore[union-attr]
+
+    assert "rules.internal-error" not in findings(crafted(DEVICE_ALERT, drop_code))
