@@ -325,3 +325,30 @@ def test_device_alert_without_a_code_is_the_xsds_to_refuse() -> None:
         code.getparent().remove(code)  # type: ignore[union-attr]
 
     assert "rules.internal-error" not in findings(crafted(DEVICE_ALERT, drop_code))
+
+
+def test_dcc_alert_without_a_code_element_names_no_alert() -> None:
+    from test_response_rules import DCC_ALERT, crafted, findings
+
+    def drop_code(root: etree._Element) -> None:
+        code = root.find(".//sr:DCCAlertCode", NS)
+        assert code is not None
+        code.getparent().remove(code)  # type: ignore[union-attr]
+
+    assert (
+        findings(crafted(DCC_ALERT, drop_code)) & {"dcc-alert.event", "rules.internal-error"}
+        == set()
+    )
+
+
+def test_payload_in_no_namespace_is_the_xsds_to_refuse() -> None:
+    from test_response_rules import MMC_ALERT, MMC_TIMESTAMP, crafted, findings
+
+    def add_bare(root: etree._Element) -> None:
+        anchor = root.find(MMC_TIMESTAMP, NS)
+        assert anchor is not None
+        payload = etree.Element("{" + NS["ra"] + "}Payload")
+        etree.SubElement(payload, "LimitAPCLevelEndedDeviceAlert")
+        anchor.addnext(payload)
+
+    assert "rules.internal-error" not in findings(crafted(MMC_ALERT, add_bare))
