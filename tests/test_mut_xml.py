@@ -341,3 +341,29 @@ def test_file_limit_is_exact(tmp_path: Path, size: int, refused: bool) -> None:
     else:
         raw, _ = xml.read_input(path, max_bytes=1000)
         assert len(raw) == size
+
+
+# -- UTF-16/32, with and without a byte order mark ------------------------------------
+
+_WIDE = [
+    # (layout named in messages, Python codec, byte order mark)
+    ("UTF-32LE", "utf-32-le", b"\xff\xfe\x00\x00"),
+    ("UTF-32BE", "utf-32-be", b"\x00\x00\xfe\xff"),
+    ("UTF-16LE", "utf-16-le", b"\xff\xfe"),
+    ("UTF-16BE", "utf-16-be", b"\xfe\xff"),
+]
+
+
+@pytest.mark.parametrize("bom", [True, False])
+@pytest.mark.parametrize(("layout", "codec", "mark"), _WIDE)
+def test_wide_documents_read_as_their_layout(
+    layout: str, codec: str, mark: bytes, bom: bool
+) -> None:
+    start = mark if bom else b""
+    assert parse(start + "<a>\u00e9\u20ac</a>".encode(codec)).getroot().text == "\u00e9\u20ac"
+    doctype = start + '<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'.encode(codec)
+    assert refusal(UnsafeXMLError, doctype)[0] == "m.xml"
+    declared = start + '<?xml version="1.0" encoding="ISO-8859-1"?><a/>'.encode(codec)
+    assert refusal(UnsafeXMLError, declared)[3] == (
+        f"declares encoding 'ISO-8859-1' but its bytes are {layout}; refused (nothing was read)"
+    )
