@@ -6,6 +6,10 @@ by hand, the limits passed in. A refusal names the source, the line and what to 
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+from typing import IO
+
 import pytest
 from lxml import etree
 
@@ -272,3 +276,94 @@ def test_attribute_limit_holds_for_text_and_wide_input() -> None:
         "element <e> has 5 attributes, more than the limit of 4",
     )
     assert refusal(XMLLimitError, text.encode("utf-16"), max_attributes=4)[1] == 2
+
+
+# -- reading a file: at most the limit plus one byte, whatever its size says -------------
+
+
+class _Stream:
+    """A binary file that never ends (a file still growing) and counts what is read.
+
+    ``size_of`` is a real file whose ``fstat`` size the stream reports (None: no file
+    number at all, as for a socket wrapper).
+    """
+
+    def __init__(self, size_of: IO[bytes] | None) -> None:
+        self._size_of = size_of
+        self.requests: list[object] = []
+        self.total = 0
+
+    def fileno(self) -> int:
+        if self._size_of is None:
+            raise OSError("no file number")
+        return self._size_of.fileno()
+
+    def read(self, n: object = -1) -> bytes:
+        self.requests.append(n)
+        assert isinstance(n, int) and n >= 0, f"unbounded read({n!r})"
+        self.total += n
+        return b"x" * n
+
+
+@pytest.mark.parametrize("reported", [None, 0, 10, 100, 5000])
+def test_read_bounded_stops_at_the_limit_plus_one(tmp_path: Path, reported: int | None) -> None:
+    limit = 1000
+    if reported is None:
+        stream = _Stream(None)
+        got = xml._read_bounded(stream, limit)  # type: ignore[arg-type]
+    else:
+        sized = tmp_path / "sized"
+        sized.write_bytes(b"y" * reported)
+        with sized.open("rb") as fh:
+            stream = _Stream(fh)
+            got = xml._read_bounded(stream, limit)  # type: ignore[arg-type]
+    # 1001 bytes: one more than the limit, so the caller can tell "too large".
+    assert got == b"x" * 1001
+    assert stream.total == 1001
+
+
+def test_read_bounded_of_a_short_stream_is_all_of_it() -> None:
+    assert xml._read_bounded(io.BytesIO(b"<a/>"), 1000) == b"<a/>"  # no file number
+    assert xml._read_bounded(io.BytesIO(b"<a/>" * 300), 1000) == (b"<a/>" * 300)[:1001]
+
+
+@pytest.mark.parametrize(
+    ("size", "refused"), [(1, False), (999, False), (1000, False), (1001, True), (4000, True)]
+)
+def test_file_limit_is_exact(tmp_path: Path, size: int, refused: bool) -> None:
+    path = tmp_path / "m.xml"
+    path.write_bytes(b"<a>" + b"x" * (size - 7) + b"</a>" if size >= 7 else b"<a/>"[:size])
+    assert path.stat().st_size == size
+    if refused:
+        with pytest.raises(XMLLimitError) as info:
+            xml.read_input(path, max_bytes=1000)
+        assert info.value.message.startswith("document is larger than the limit of 1000 bytes")
+    else:
+        raw, _ = xml.read_input(path, max_bytes=1000)
+        assert len(raw) == size
+
+
+# -- UTF-16/32, with and without a byte order mark ------------------------------------
+
+_WIDE = [
+    # (layout named in messages, Python codec, byte order mark)
+    ("UTF-32LE", "utf-32-le", b"\xff\xfe\x00\x00"),
+    ("UTF-32BE", "utf-32-be", b"\x00\x00\xfe\xff"),
+    ("UTF-16LE", "utf-16-le", b"\xff\xfe"),
+    ("UTF-16BE", "utf-16-be", b"\xfe\xff"),
+]
+
+
+@pytest.mark.parametrize("bom", [True, False])
+@pytest.mark.parametrize(("layout", "codec", "mark"), _WIDE)
+def test_wide_documents_read_as_their_layout(
+    layout: str, codec: str, mark: bytes, bom: bool
+) -> None:
+    start = mark if bom else b""
+    assert parse(start + "<a>\u00e9\u20ac</a>".encode(codec)).getroot().text == "\u00e9\u20ac"
+    doctype = start + '<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'.encode(codec)
+    assert refusal(UnsafeXMLError, doctype)[0] == "m.xml"
+    declared = start + '<?xml version="1.0" encoding="ISO-8859-1"?><a/>'.encode(codec)
+    assert refusal(UnsafeXMLError, declared)[3] == (
+        f"declares encoding 'ISO-8859-1' but its bytes are {layout}; refused (nothing was read)"
+    )
