@@ -87,10 +87,27 @@ _DECLARATION = re.compile(
 _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
+class _NothingExternal(etree.Resolver):
+    """Second line of defence: every external resource resolves to an empty string.
+
+    A DOCTYPE is refused before libxml2 sees the document, but were that check ever
+    bypassed, libxml2 would still read a DOCTYPE's external DTD file (it does with
+    ``collect_ids=False`` even under ``load_dtd=False``). With this resolver it reads
+    nothing from disk or network. (``resolve_empty`` is not enough: libxml2 then loads
+    the file itself.)
+    """
+
+    # lxml calls resolve(url, public_id, context); lxml-stubs omit the context.
+    def resolve(  # type: ignore[override]
+        self, system_url: str, public_id: str, context: object
+    ) -> object:
+        return self.resolve_string("", context, base_url=None)
+
+
 def _make_parser(encoding: str) -> etree.XMLParser:
     # The encoding is always forced: libxml2 then decodes with the very encoding the
     # DOCTYPE search was done in, whatever the XML declaration says.
-    return etree.XMLParser(
+    parser = etree.XMLParser(
         encoding=encoding,
         resolve_entities=False,
         no_network=True,
@@ -101,6 +118,8 @@ def _make_parser(encoding: str) -> etree.XMLParser:
         remove_comments=False,
         collect_ids=False,
     )
+    parser.resolvers.add(_NothingExternal())
+    return parser
 
 
 # One parser per encoding per process: lxml parsers are reusable (lxml keeps a

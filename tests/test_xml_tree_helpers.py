@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from duis.xml import child_element, first_element, parse
 
 DOC = b'<r xmlns="urn:x"><!-- c --><?pi x?><a>1</a><b/><a>2</a></r>'
@@ -27,3 +29,18 @@ def test_first_element_skips_comments_and_pis() -> None:
     assert first is not None and first.tag == "{urn:x}a"
     assert first_element(parse(b"<r><!-- only --></r>").getroot()) is None
     assert first_element(None) is None
+
+
+def test_parsers_read_no_external_dtd_even_if_the_doctype_check_were_bypassed(
+    tmp_path: Path,
+) -> None:
+    """libxml2 reads a DOCTYPE's DTD file with collect_ids=False, despite load_dtd=False."""
+    from lxml import etree
+
+    from duis.xml import _parser_for
+
+    dtd = tmp_path / "bad.dtd"
+    dtd.write_text("<!ATTLIST r garbage garbage garbage")  # a parse error if ever read
+    doc = f'<?xml version="1.0"?><!DOCTYPE r SYSTEM "{dtd.as_uri()}"><r/>'.encode()
+    root = etree.fromstring(doc, _parser_for("UTF-8"))  # no error: the file was not read
+    assert root.tag == "r" and dict(root.attrib) == {}
