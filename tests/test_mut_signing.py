@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import io
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +35,7 @@ from signing import (
     AlgorithmError,
     CounterReplayError,
     CounterStore,
+    DigestMismatchError,
     KeyInfoError,
     Keystore,
     OrgCertificate,
@@ -44,6 +46,7 @@ from signing import (
     SignerPolicy,
     TestPKI,
     TransformError,
+    UnknownSignerError,
     UntrustedSignerError,
     VerificationError,
     VerifiedMessage,
@@ -976,3 +979,105 @@ def test_key_info_without_a_serial_number(world: _World, what: str) -> None:
     data, line = _tampered(world.signed, change)
     exc = _refused(data, world.keystore, KeyInfoError, line)
     assert exc.message == "KeyInfo has no X509SerialNumber: the signer cannot be identified"
+
+
+# ---- second mutation run (mut3): the rest of _finish, _exc_c14n, _name_of ----
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("X5", "'X5'"),  # only XML whitespace is stripped, never other characters
+        ("5 6", "'5 6'"),
+        ("a" * 60, "'" + "a" * 60 + "'"),  # 60 characters are shown whole
+        ("a" * 61, "'" + "a" * 60 + "...'"),  # longer ones are cut at 60
+    ],
+    ids=["letter", "inner-space", "sixty", "sixty-one"],
+)
+def test_serial_number_that_is_not_decimal_is_named_at_its_line(
+    world: _World, text: str, shown: str
+) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        serial = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+        _find(serial, "ds:X509SerialNumber").text = text
+        return _find(serial, "ds:X509SerialNumber")
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    # RFC 5280: a serial is at most 20 octets, below 2**160, so 49 decimal digits.
+    assert exc.message == (
+        f"X509SerialNumber {shown} is not a certificate serial number (ASCII decimal "
+        "digits, at most 49: RFC 5280 serials are 20 octets at most)"
+    )
+
+
+def test_unknown_signer_and_bad_issuer_name_are_named_at_the_issuer_serial(
+    world: _World,
+) -> None:
+    def ids(root: etree._Element) -> etree._Element:
+        return _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+
+    data, line = _tampered(world.signed, ids)
+    only_dsp = Keystore([world.dsp.certificate], [world.dsp.private_key])
+    _refused(data, only_dsp, UnknownSignerError, line, "CN=T1,OU=07")
+
+    def bad_name(root: etree._Element) -> etree._Element:
+        _find(ids(root), "ds:X509IssuerName").text = "not a name"
+        return ids(root)
+
+    data, line = _tampered(world.signed, bad_name)
+    _refused(data, world.keystore, KeyInfoError, line, "X509IssuerName is not an RFC 4514 name")
+
+
+def test_digest_mismatch_is_named_at_the_digest_value(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        _find(root, "sr:Header/sr:CommandVariant").text = "2"  # a signed value changed
+        return _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue")
+
+    data, line = _tampered(world.signed, change)
+    _refused(data, world.keystore, DigestMismatchError, line, "changed after signing")
+    # In the exact profile layout (the fast path) the line is the SignedInfo's (line 1).
+    changed = world.signed.replace(b"<sr:CommandVariant>1<", b"<sr:CommandVariant>2<")
+    assert changed != world.signed
+    _refused(changed, world.keystore, DigestMismatchError, 1, "changed after signing")
+
+
+def test_a_comment_between_signed_info_children_is_not_signed(world: _World) -> None:
+    # xml-exc-c14n# (without comments, the profile's CanonicalizationMethod) drops
+    # comments, so a comment between SignedInfo's children leaves the signature valid.
+    marked = world.signed.replace(
+        b"<ds:SignatureMethod ", b"<!-- between -->\n<ds:SignatureMethod "
+    )
+    assert marked != world.signed
+    result = verify(marked, world.keystore)
+    assert result.signer is not None
+    assert result.signer.certificate == world.user.certificate.certificate
+
+
+def test_errors_name_the_input_when_no_source_is_given(world: _World, tmp_path: Path) -> None:
+    broken = world.signed.replace(b"<ds:X509SerialNumber>", b"<ds:X509SerialNumber>X")
+    assert broken != world.signed
+
+    def source_of(data: object) -> str | None:
+        with pytest.raises(KeyInfoError) as info:
+            verify(data, world.keystore)  # type: ignore[arg-type]
+        return info.value.source
+
+    assert source_of(broken) == "<bytes>"
+    assert source_of(bytearray(broken)) == "<bytes>"
+    assert source_of(broken.decode()) == "<string>"
+    # Without the XML declaration, whitespace may come before the root's "<".
+    assert broken.startswith(b"<?xml ")
+    assert source_of("\n  " + broken.decode().split("?>", 1)[1]) == "<string>"
+    path = tmp_path / "signed-message.xml"
+    path.write_bytes(broken)
+    assert source_of(str(path)) == str(path)
+    # A Path is named by the whole path, as parse errors name it (regression: only
+    # its last part, Path.name, was named).
+    assert source_of(path) == str(path)
+    with path.open("rb") as handle:
+        assert source_of(handle) == str(path)
+    assert source_of(io.BytesIO(broken)) == "<stream>"  # as parse errors name a stream
+    with pytest.raises(MalformedXMLError) as info:
+        verify(io.BytesIO(b"<a>"), world.keystore)
+    assert info.value.source == "<stream>"
