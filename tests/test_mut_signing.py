@@ -33,6 +33,7 @@ from duis.xml import parse
 from signing import (
     DCC_TEST_EUI,
     AlgorithmError,
+    CommentInjectionError,
     CounterReplayError,
     CounterStore,
     DigestMismatchError,
@@ -50,6 +51,7 @@ from signing import (
     UntrustedSignerError,
     VerificationError,
     VerifiedMessage,
+    WrappedDocumentError,
     issue_org_certificate,
     make_test_pki,
     sign,
@@ -1081,3 +1083,63 @@ def test_errors_name_the_input_when_no_source_is_given(world: _World, tmp_path: 
     with pytest.raises(MalformedXMLError) as info:
         verify(io.BytesIO(b"<a>"), world.keystore)
     assert info.value.source == "<stream>"
+
+
+def _without_declaration(signed: bytes) -> bytes:
+    assert signed.startswith(b"<?xml ")
+    return signed.split(b"?>", 1)[1]
+
+
+def test_a_wrapped_message_is_named_at_the_wrapper(world: _World) -> None:
+    wrapped = (
+        b'\n<w:Wrapper xmlns:w="urn:x-test">' + _without_declaration(world.signed) + b"</w:Wrapper>"
+    )
+    exc = _refused(wrapped, world.keystore, WrappedDocumentError, 2)
+    assert exc.message == (
+        "the signed message is wrapped in another root ({urn:x-test}Wrapper); a DUIS "
+        "signature covers an sr:Request or sr:Response root only"
+    )
+
+
+def test_a_parse_error_names_the_source_given(world: _World) -> None:
+    with pytest.raises(MalformedXMLError) as info:
+        verify(b"<sr:Request", world.keystore, source=SOURCE)
+    assert info.value.source == SOURCE
+
+
+def test_text_between_signature_children_is_named_at_the_child_before_it(
+    world: _World,
+) -> None:
+    # Two newlines (whitespace, allowed) put SignedInfo on line 3; "junk" is its tail.
+    data = world.signed.replace(b"<ds:SignedInfo>", b"\n\n<ds:SignedInfo>").replace(
+        b"</ds:SignedInfo>", b"</ds:SignedInfo>junk"
+    )
+    exc = _refused(data, world.keystore, SignatureStructureError, 3)
+    assert exc.message == "unexpected text in Signature"
+
+
+@pytest.mark.parametrize(
+    ("marker", "what"),
+    [("<!-- x -->", "a comment"), ("<?p x?>", "a processing instruction")],
+    ids=["comment", "pi"],
+)
+def test_text_split_by_a_comment_or_pi_is_named_at_its_line(
+    world: _World, marker: str, what: str
+) -> None:
+    split = REQUEST.replace(RID.encode(), (RID[:-3] + marker + RID[-3:]).encode())
+    signed = sign_tree(parse(split), world.user)  # sign_tree signs what it is given
+    line = signed[: signed.index(marker.encode())].count(b"\n") + 1  # in the input
+    exc = _refused(signed, world.keystore, CommentInjectionError, line)
+    assert exc.message == (
+        f"{what} splits text content; the text a reader sees could differ from what was "
+        "signed (C14N drops comments; readers that stop at a node see half)"
+    )
+
+
+def test_fast_path_digest_error_names_signed_info_not_signature_value(world: _World) -> None:
+    # The exact profile SignedInfo (the fast path) on line 1, SignatureValue on line 2.
+    root = etree.fromstring(world.signed)
+    _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue").text = "=" * 44
+    data = etree.tostring(root).replace(b"</ds:SignedInfo>", b"</ds:SignedInfo>\n")
+    exc = _refused(data, world.keystore, SignatureStructureError, 1)
+    assert exc.message == "DigestValue is not base64"
