@@ -43,6 +43,7 @@ from signing import (
     ReferenceURIError,
     RemotePartyRole,
     SignatureEncodingError,
+    SignatureMissingError,
     SignatureStructureError,
     SignerPolicy,
     TestPKI,
@@ -1143,3 +1144,35 @@ def test_fast_path_digest_error_names_signed_info_not_signature_value(world: _Wo
     data = etree.tostring(root).replace(b"</ds:SignedInfo>", b"</ds:SignedInfo>\n")
     exc = _refused(data, world.keystore, SignatureStructureError, 1)
     assert exc.message == "DigestValue is not base64"
+
+
+def test_a_root_that_is_not_duis_is_named(world: _World) -> None:
+    exc = _refused(b'<x:Other xmlns:x="urn:x-test"/>', world.keystore, VerificationError, None)
+    assert exc.message == "root element {urn:x-test}Other is not a DUIS sr:Request or sr:Response"
+
+
+def test_unsigned_messages_say_what_is_missing(world: _World) -> None:
+    exc = _refused(REQUEST, world.keystore, SignatureMissingError, None)
+    assert exc.message == (
+        "request is not signed; every service request must carry the User's xmlSign signature"
+    )
+    exc = _refused(_response(""), world.keystore, SignatureMissingError, None)
+    assert exc.message == "response is not signed; a signature is required (--require-signature)"
+    # Even with require_signature=False a request must be signed.
+    with pytest.raises(SignatureMissingError) as info:
+        verify(REQUEST, world.keystore, require_signature=False)
+    assert info.value.message.startswith("request is not signed; ")
+
+
+def test_an_unsigned_response_accepted_is_described(world: _World) -> None:
+    data = _response("")
+    result = verify(data, world.keystore, require_signature=False, source=SOURCE)
+    assert result.kind is Kind.RESPONSE
+    assert result.request_id == RequestID.parse(RID)
+    assert result.source == SOURCE
+    assert result.signer is None
+    # No comments or Signature to remove: the content is the input's inclusive C14N.
+    assert result.signed_xml == etree.tostring(etree.fromstring(data), method="c14n")
+    unreadable = data.replace(RID.encode(), b"not-a-request-id")
+    result = verify(unreadable, world.keystore, require_signature=False)
+    assert result.request_id is None
