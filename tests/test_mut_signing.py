@@ -39,11 +39,13 @@ from signing import (
     DigestMismatchError,
     KeyInfoError,
     Keystore,
+    MultipleSignaturesError,
     OrgCertificate,
     ReferenceURIError,
     RemotePartyRole,
     SignatureEncodingError,
     SignatureMissingError,
+    SignaturePlacementError,
     SignatureStructureError,
     SignerPolicy,
     TestPKI,
@@ -1176,3 +1178,36 @@ def test_an_unsigned_response_accepted_is_described(world: _World) -> None:
     unreadable = data.replace(RID.encode(), b"not-a-request-id")
     result = verify(unreadable, world.keystore, require_signature=False)
     assert result.request_id is None
+
+
+def _line_of(data: bytes, marker: bytes, nth: int = 0) -> int:
+    """The line of the nth occurrence of marker in the input (counted by hand)."""
+    at = -1
+    for _ in range(nth + 1):
+        at = data.index(marker, at + 1)
+    return data[:at].count(b"\n") + 1
+
+
+def test_a_second_signature_is_named_at_its_line(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    sig = _find(root, "ds:Signature")
+    sig.tail = "\n\n"
+    root.append(copy.deepcopy(sig))
+    data = etree.tostring(root)
+    line = _line_of(data, b"<ds:Signature ", 1)
+    assert line > _line_of(data, b"<ds:Signature ")
+    exc = _refused(data, world.keystore, MultipleSignaturesError, line)
+    assert exc.message == "document has 2 ds:Signature elements; the profile allows exactly one"
+
+
+def test_a_signature_before_the_body_is_named_at_its_line(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    sig = _find(root, "ds:Signature")
+    header = _find(root, "sr:Header")
+    header.tail = "\n\n"
+    header.addnext(sig)  # between Header and Body
+    data = etree.tostring(root)
+    line = _line_of(data, b"<ds:Signature ")
+    assert line == 3
+    exc = _refused(data, world.keystore, SignaturePlacementError, line)
+    assert exc.message == "ds:Signature must be the last child element of the root"
