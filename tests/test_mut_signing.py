@@ -73,6 +73,7 @@ from signing._profile import (
     wrap_base64,
 )
 from signing._replay import message_counter_id, record_counter
+from signing._sign import _sign_compact
 
 USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -1211,3 +1212,64 @@ def test_a_signature_before_the_body_is_named_at_its_line(world: _World) -> None
     assert line == 3
     exc = _refused(data, world.keystore, SignaturePlacementError, line)
     assert exc.message == "ds:Signature must be the last child element of the root"
+
+
+def test_an_empty_issuer_name_is_a_key_info_error(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        ids = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+        _find(ids, "ds:X509IssuerName").text = None
+        return ids
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    assert exc.message == "KeyInfo has no X509IssuerName"
+
+
+def test_only_xml_whitespace_is_stripped_from_the_serial(world: _World) -> None:
+    # XML's white space (the S production) is space, tab, CR and LF; U+00A0 is not.
+    root = etree.fromstring(world.signed)
+    serial = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")[1]
+    serial.text = " \t\n" + (serial.text or "") + "\r\n "
+    assert verify(etree.tostring(root), world.keystore).signer is not None
+    serial.text = "\u00a0" + (serial.text or "").strip()
+    with pytest.raises(KeyInfoError) as info:
+        verify(etree.tostring(root), world.keystore)
+    assert info.value.message.startswith("X509SerialNumber '\\xa0")
+
+
+def test_only_x509_data_issuer_serials_name_the_signer(world: _World) -> None:
+    # xmldsig: the issuer-serial that names the signer is KeyInfo/X509Data/X509IssuerSerial;
+    # other KeyInfo children and other X509Data children are not counted.
+    root = etree.fromstring(world.signed)
+    key_info = _find(root, "ds:Signature/ds:KeyInfo")
+    data = _find(key_info, "ds:X509Data")
+    other = etree.SubElement(key_info, "{urn:x-test}Other")
+    other.append(copy.deepcopy(_find(data, "ds:X509IssuerSerial")))
+    cert = etree.SubElement(data, f"{{{DS}}}X509SubjectName")
+    cert.text = "CN=someone"
+    result = verify(etree.tostring(root), world.keystore)
+    assert result.signer is not None
+
+
+def _signed_as_laid_out(data: bytes, world: _World) -> bytes:
+    """Signed without removing whitespace first, as a signer other than DCC's may."""
+    return _sign_compact(parse(data), world.user, SOURCE)
+
+
+def test_a_comment_first_in_an_element_leaves_the_whitespace_around_it(
+    world: _World,
+) -> None:
+    # C14N without comments drops the comment node only: the text before it and its
+    # tail are joined, so the trusted tree keeps both.
+    data = REQUEST.replace(b"<sr:Header>\n", b"<sr:Header>\n  <!-- c -->\n")
+    assert data != REQUEST
+    result = verify(_signed_as_laid_out(data, world), world.keystore)
+    header = result.root.find("sr:Header", NS)
+    assert header is not None
+    assert header.text == "\n  \n    "
+    bare = REQUEST.replace(b"<sr:Header>\n    ", b"<sr:Header><!-- c -->\n    ")
+    assert bare != REQUEST
+    result = verify(_signed_as_laid_out(bare, world), world.keystore)
+    header = result.root.find("sr:Header", NS)
+    assert header is not None
+    assert header.text == "\n    "
