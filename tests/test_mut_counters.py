@@ -298,3 +298,18 @@ def test_creating_a_store_where_one_exists_keeps_the_existing_one(tmp_path: Path
     SQLiteCounterStore._create(path, floor=0)
     with CounterStore(path, durable=False) as store:
         assert store.last_issued(A) == issued
+
+
+def test_a_damaged_floor_names_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "floor.sqlite3"
+    store = CounterStore(path, durable=False)
+    store.next(A)
+    other = sqlite3.connect(path)
+    other.execute("UPDATE meta SET value = 'junk' WHERE key = 'floor'")
+    other.commit()
+    other.close()
+    with pytest.raises(CounterStoreError) as info:
+        store.next(A)
+    assert info.value.source == str(path)
+    assert "floor" in info.value.message
+    store.close()
