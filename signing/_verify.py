@@ -16,6 +16,7 @@ import copy
 import enum
 import hashlib
 import hmac
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -724,6 +725,7 @@ def _name_of(data: XInput) -> str:
         return "<bytes>"
     if isinstance(data, str) and data.lstrip().startswith("<"):
         return "<string>"
-    if isinstance(data, str):
-        return data
-    return str(getattr(data, "name", data))
+    if isinstance(data, (str, os.PathLike)):
+        # The whole path, as duis.xml.read_input names it (a Path's .name is the last part).
+        return os.fsdecode(os.fspath(data))
+    return str(getattr(data, "name", "<stream>"))

@@ -271,3 +271,45 @@ def test_close_releases_the_store_and_it_can_be_used_again(tmp_path: Path) -> No
     store.close()  # closing twice is harmless
     assert store.next(A) > first
     store.close()
+
+
+def test_another_sqlite_failure_is_named_with_sqlites_reason(tmp_path: Path) -> None:
+    # Not a dropped table: a column renamed under the store (SQLite: "no such column").
+    path = tmp_path / "renamed.sqlite3"
+    store = CounterStore(path, durable=False)
+    store.next(A)
+    other = sqlite3.connect(path)
+    other.execute("ALTER TABLE issued RENAME COLUMN last TO other")
+    other.commit()
+    other.close()
+    with pytest.raises(CounterStoreError) as info:
+        store.next(A)
+    assert info.value.message == "counter store failed: no such column: last"
+    assert info.value.source == str(path)
+    store.close()
+
+
+def test_creating_a_store_where_one_exists_keeps_the_existing_one(tmp_path: Path) -> None:
+    # Two processes may both find no store and create one; the second must not
+    # replace the first's (its counters would be lost).
+    path = tmp_path / "kept.sqlite3"
+    with CounterStore(path, durable=False) as store:
+        issued = store.next(A)
+    SQLiteCounterStore._create(path, floor=0)
+    with CounterStore(path, durable=False) as store:
+        assert store.last_issued(A) == issued
+
+
+def test_a_damaged_floor_names_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "floor.sqlite3"
+    store = CounterStore(path, durable=False)
+    store.next(A)
+    other = sqlite3.connect(path)
+    other.execute("UPDATE meta SET value = 'junk' WHERE key = 'floor'")
+    other.commit()
+    other.close()
+    with pytest.raises(CounterStoreError) as info:
+        store.next(A)
+    assert info.value.source == str(path)
+    assert "floor" in info.value.message
+    store.close()

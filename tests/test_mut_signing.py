@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import io
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,21 +33,28 @@ from duis.xml import parse
 from signing import (
     DCC_TEST_EUI,
     AlgorithmError,
+    CommentInjectionError,
     CounterReplayError,
     CounterStore,
+    DigestMismatchError,
     KeyInfoError,
     Keystore,
+    MultipleSignaturesError,
     OrgCertificate,
     ReferenceURIError,
     RemotePartyRole,
     SignatureEncodingError,
+    SignatureMissingError,
+    SignaturePlacementError,
     SignatureStructureError,
     SignerPolicy,
     TestPKI,
     TransformError,
+    UnknownSignerError,
     UntrustedSignerError,
     VerificationError,
     VerifiedMessage,
+    WrappedDocumentError,
     issue_org_certificate,
     make_test_pki,
     sign,
@@ -65,6 +73,7 @@ from signing._profile import (
     wrap_base64,
 )
 from signing._replay import message_counter_id, record_counter
+from signing._sign import _sign_compact
 
 USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -976,3 +985,291 @@ def test_key_info_without_a_serial_number(world: _World, what: str) -> None:
     data, line = _tampered(world.signed, change)
     exc = _refused(data, world.keystore, KeyInfoError, line)
     assert exc.message == "KeyInfo has no X509SerialNumber: the signer cannot be identified"
+
+
+# ---- second mutation run (mut3): the rest of _finish, _exc_c14n, _name_of ----
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("X5", "'X5'"),  # only XML whitespace is stripped, never other characters
+        ("5 6", "'5 6'"),
+        ("a" * 60, "'" + "a" * 60 + "'"),  # 60 characters are shown whole
+        ("a" * 61, "'" + "a" * 60 + "...'"),  # longer ones are cut at 60
+    ],
+    ids=["letter", "inner-space", "sixty", "sixty-one"],
+)
+def test_serial_number_that_is_not_decimal_is_named_at_its_line(
+    world: _World, text: str, shown: str
+) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        serial = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+        _find(serial, "ds:X509SerialNumber").text = text
+        return _find(serial, "ds:X509SerialNumber")
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    # RFC 5280: a serial is at most 20 octets, below 2**160, so 49 decimal digits.
+    assert exc.message == (
+        f"X509SerialNumber {shown} is not a certificate serial number (ASCII decimal "
+        "digits, at most 49: RFC 5280 serials are 20 octets at most)"
+    )
+
+
+def test_unknown_signer_and_bad_issuer_name_are_named_at_the_issuer_serial(
+    world: _World,
+) -> None:
+    def ids(root: etree._Element) -> etree._Element:
+        return _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+
+    data, line = _tampered(world.signed, ids)
+    only_dsp = Keystore([world.dsp.certificate], [world.dsp.private_key])
+    _refused(data, only_dsp, UnknownSignerError, line, "CN=T1,OU=07")
+
+    def bad_name(root: etree._Element) -> etree._Element:
+        _find(ids(root), "ds:X509IssuerName").text = "not a name"
+        return ids(root)
+
+    data, line = _tampered(world.signed, bad_name)
+    _refused(data, world.keystore, KeyInfoError, line, "X509IssuerName is not an RFC 4514 name")
+
+
+def test_digest_mismatch_is_named_at_the_digest_value(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        _find(root, "sr:Header/sr:CommandVariant").text = "2"  # a signed value changed
+        return _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue")
+
+    data, line = _tampered(world.signed, change)
+    _refused(data, world.keystore, DigestMismatchError, line, "changed after signing")
+    # In the exact profile layout (the fast path) the line is the SignedInfo's (line 1).
+    changed = world.signed.replace(b"<sr:CommandVariant>1<", b"<sr:CommandVariant>2<")
+    assert changed != world.signed
+    _refused(changed, world.keystore, DigestMismatchError, 1, "changed after signing")
+
+
+def test_a_comment_between_signed_info_children_is_not_signed(world: _World) -> None:
+    # xml-exc-c14n# (without comments, the profile's CanonicalizationMethod) drops
+    # comments, so a comment between SignedInfo's children leaves the signature valid.
+    marked = world.signed.replace(
+        b"<ds:SignatureMethod ", b"<!-- between -->\n<ds:SignatureMethod "
+    )
+    assert marked != world.signed
+    result = verify(marked, world.keystore)
+    assert result.signer is not None
+    assert result.signer.certificate == world.user.certificate.certificate
+
+
+def test_errors_name_the_input_when_no_source_is_given(world: _World, tmp_path: Path) -> None:
+    broken = world.signed.replace(b"<ds:X509SerialNumber>", b"<ds:X509SerialNumber>X")
+    assert broken != world.signed
+
+    def source_of(data: object) -> str | None:
+        with pytest.raises(KeyInfoError) as info:
+            verify(data, world.keystore)  # type: ignore[arg-type]
+        return info.value.source
+
+    assert source_of(broken) == "<bytes>"
+    assert source_of(bytearray(broken)) == "<bytes>"
+    assert source_of(broken.decode()) == "<string>"
+    # Without the XML declaration, whitespace may come before the root's "<".
+    assert broken.startswith(b"<?xml ")
+    assert source_of("\n  " + broken.decode().split("?>", 1)[1]) == "<string>"
+    path = tmp_path / "signed-message.xml"
+    path.write_bytes(broken)
+    assert source_of(str(path)) == str(path)
+    # A Path is named by the whole path, as parse errors name it (regression: only
+    # its last part, Path.name, was named).
+    assert source_of(path) == str(path)
+    with path.open("rb") as handle:
+        assert source_of(handle) == str(path)
+    assert source_of(io.BytesIO(broken)) == "<stream>"  # as parse errors name a stream
+    with pytest.raises(MalformedXMLError) as info:
+        verify(io.BytesIO(b"<a>"), world.keystore)
+    assert info.value.source == "<stream>"
+
+
+def _without_declaration(signed: bytes) -> bytes:
+    assert signed.startswith(b"<?xml ")
+    return signed.split(b"?>", 1)[1]
+
+
+def test_a_wrapped_message_is_named_at_the_wrapper(world: _World) -> None:
+    wrapped = (
+        b'\n<w:Wrapper xmlns:w="urn:x-test">' + _without_declaration(world.signed) + b"</w:Wrapper>"
+    )
+    exc = _refused(wrapped, world.keystore, WrappedDocumentError, 2)
+    assert exc.message == (
+        "the signed message is wrapped in another root ({urn:x-test}Wrapper); a DUIS "
+        "signature covers an sr:Request or sr:Response root only"
+    )
+
+
+def test_a_parse_error_names_the_source_given(world: _World) -> None:
+    with pytest.raises(MalformedXMLError) as info:
+        verify(b"<sr:Request", world.keystore, source=SOURCE)
+    assert info.value.source == SOURCE
+
+
+def test_text_between_signature_children_is_named_at_the_child_before_it(
+    world: _World,
+) -> None:
+    # Two newlines (whitespace, allowed) put SignedInfo on line 3; "junk" is its tail.
+    data = world.signed.replace(b"<ds:SignedInfo>", b"\n\n<ds:SignedInfo>").replace(
+        b"</ds:SignedInfo>", b"</ds:SignedInfo>junk"
+    )
+    exc = _refused(data, world.keystore, SignatureStructureError, 3)
+    assert exc.message == "unexpected text in Signature"
+
+
+@pytest.mark.parametrize(
+    ("marker", "what"),
+    [("<!-- x -->", "a comment"), ("<?p x?>", "a processing instruction")],
+    ids=["comment", "pi"],
+)
+def test_text_split_by_a_comment_or_pi_is_named_at_its_line(
+    world: _World, marker: str, what: str
+) -> None:
+    split = REQUEST.replace(RID.encode(), (RID[:-3] + marker + RID[-3:]).encode())
+    signed = sign_tree(parse(split), world.user)  # sign_tree signs what it is given
+    line = signed[: signed.index(marker.encode())].count(b"\n") + 1  # in the input
+    exc = _refused(signed, world.keystore, CommentInjectionError, line)
+    assert exc.message == (
+        f"{what} splits text content; the text a reader sees could differ from what was "
+        "signed (C14N drops comments; readers that stop at a node see half)"
+    )
+
+
+def test_fast_path_digest_error_names_signed_info_not_signature_value(world: _World) -> None:
+    # The exact profile SignedInfo (the fast path) on line 1, SignatureValue on line 2.
+    root = etree.fromstring(world.signed)
+    _find(root, "ds:Signature/ds:SignedInfo/ds:Reference/ds:DigestValue").text = "=" * 44
+    data = etree.tostring(root).replace(b"</ds:SignedInfo>", b"</ds:SignedInfo>\n")
+    exc = _refused(data, world.keystore, SignatureStructureError, 1)
+    assert exc.message == "DigestValue is not base64"
+
+
+def test_a_root_that_is_not_duis_is_named(world: _World) -> None:
+    exc = _refused(b'<x:Other xmlns:x="urn:x-test"/>', world.keystore, VerificationError, None)
+    assert exc.message == "root element {urn:x-test}Other is not a DUIS sr:Request or sr:Response"
+
+
+def test_unsigned_messages_say_what_is_missing(world: _World) -> None:
+    exc = _refused(REQUEST, world.keystore, SignatureMissingError, None)
+    assert exc.message == (
+        "request is not signed; every service request must carry the User's xmlSign signature"
+    )
+    exc = _refused(_response(""), world.keystore, SignatureMissingError, None)
+    assert exc.message == "response is not signed; a signature is required (--require-signature)"
+    # Even with require_signature=False a request must be signed.
+    with pytest.raises(SignatureMissingError) as info:
+        verify(REQUEST, world.keystore, require_signature=False)
+    assert info.value.message.startswith("request is not signed; ")
+
+
+def test_an_unsigned_response_accepted_is_described(world: _World) -> None:
+    data = _response("")
+    result = verify(data, world.keystore, require_signature=False, source=SOURCE)
+    assert result.kind is Kind.RESPONSE
+    assert result.request_id == RequestID.parse(RID)
+    assert result.source == SOURCE
+    assert result.signer is None
+    # No comments or Signature to remove: the content is the input's inclusive C14N.
+    assert result.signed_xml == etree.tostring(etree.fromstring(data), method="c14n")
+    unreadable = data.replace(RID.encode(), b"not-a-request-id")
+    result = verify(unreadable, world.keystore, require_signature=False)
+    assert result.request_id is None
+
+
+def _line_of(data: bytes, marker: bytes, nth: int = 0) -> int:
+    """The line of the nth occurrence of marker in the input (counted by hand)."""
+    at = -1
+    for _ in range(nth + 1):
+        at = data.index(marker, at + 1)
+    return data[:at].count(b"\n") + 1
+
+
+def test_a_second_signature_is_named_at_its_line(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    sig = _find(root, "ds:Signature")
+    sig.tail = "\n\n"
+    root.append(copy.deepcopy(sig))
+    data = etree.tostring(root)
+    line = _line_of(data, b"<ds:Signature ", 1)
+    assert line > _line_of(data, b"<ds:Signature ")
+    exc = _refused(data, world.keystore, MultipleSignaturesError, line)
+    assert exc.message == "document has 2 ds:Signature elements; the profile allows exactly one"
+
+
+def test_a_signature_before_the_body_is_named_at_its_line(world: _World) -> None:
+    root = etree.fromstring(world.signed)
+    sig = _find(root, "ds:Signature")
+    header = _find(root, "sr:Header")
+    header.tail = "\n\n"
+    header.addnext(sig)  # between Header and Body
+    data = etree.tostring(root)
+    line = _line_of(data, b"<ds:Signature ")
+    assert line == 3
+    exc = _refused(data, world.keystore, SignaturePlacementError, line)
+    assert exc.message == "ds:Signature must be the last child element of the root"
+
+
+def test_an_empty_issuer_name_is_a_key_info_error(world: _World) -> None:
+    def change(root: etree._Element) -> etree._Element:
+        ids = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
+        _find(ids, "ds:X509IssuerName").text = None
+        return ids
+
+    data, line = _tampered(world.signed, change)
+    exc = _refused(data, world.keystore, KeyInfoError, line)
+    assert exc.message == "KeyInfo has no X509IssuerName"
+
+
+def test_only_xml_whitespace_is_stripped_from_the_serial(world: _World) -> None:
+    # XML's white space (the S production) is space, tab, CR and LF; U+00A0 is not.
+    root = etree.fromstring(world.signed)
+    serial = _find(root, "ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")[1]
+    serial.text = " \t\n" + (serial.text or "") + "\r\n "
+    assert verify(etree.tostring(root), world.keystore).signer is not None
+    serial.text = "\u00a0" + (serial.text or "").strip()
+    with pytest.raises(KeyInfoError) as info:
+        verify(etree.tostring(root), world.keystore)
+    assert info.value.message.startswith("X509SerialNumber '\\xa0")
+
+
+def test_only_x509_data_issuer_serials_name_the_signer(world: _World) -> None:
+    # xmldsig: the issuer-serial that names the signer is KeyInfo/X509Data/X509IssuerSerial;
+    # other KeyInfo children and other X509Data children are not counted.
+    root = etree.fromstring(world.signed)
+    key_info = _find(root, "ds:Signature/ds:KeyInfo")
+    data = _find(key_info, "ds:X509Data")
+    other = etree.SubElement(key_info, "{urn:x-test}Other")
+    other.append(copy.deepcopy(_find(data, "ds:X509IssuerSerial")))
+    cert = etree.SubElement(data, f"{{{DS}}}X509SubjectName")
+    cert.text = "CN=someone"
+    result = verify(etree.tostring(root), world.keystore)
+    assert result.signer is not None
+
+
+def _signed_as_laid_out(data: bytes, world: _World) -> bytes:
+    """Signed without removing whitespace first, as a signer other than DCC's may."""
+    return _sign_compact(parse(data), world.user, SOURCE)
+
+
+def test_a_comment_first_in_an_element_leaves_the_whitespace_around_it(
+    world: _World,
+) -> None:
+    # C14N without comments drops the comment node only: the text before it and its
+    # tail are joined, so the trusted tree keeps both.
+    data = REQUEST.replace(b"<sr:Header>\n", b"<sr:Header>\n  <!-- c -->\n")
+    assert data != REQUEST
+    result = verify(_signed_as_laid_out(data, world), world.keystore)
+    header = result.root.find("sr:Header", NS)
+    assert header is not None
+    assert header.text == "\n  \n    "
+    bare = REQUEST.replace(b"<sr:Header>\n    ", b"<sr:Header><!-- c -->\n    ")
+    assert bare != REQUEST
+    result = verify(_signed_as_laid_out(bare, world), world.keystore)
+    header = result.root.find("sr:Header", NS)
+    assert header is not None
+    assert header.text == "\n    "
