@@ -30,6 +30,7 @@ __all__ = [
     "element_text",
     "element_value",
     "first_element",
+    "input_name",
     "parse",
     "read_input",
     "sourceline",
@@ -245,6 +246,21 @@ def _read_bounded(fh: IO[bytes], max_bytes: int) -> bytes:
     return raw + fh.read(max_bytes + 1 - len(raw))
 
 
+def input_name(data: XInput) -> str:
+    """How messages name an input given without a ``source``: the one naming rule.
+
+    ``<bytes>``, ``<string>`` for document text, the whole path for a path, a stream's
+    ``name`` or ``<stream>``.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    if isinstance(data, str) and data.lstrip().startswith("<"):
+        return "<string>"
+    if isinstance(data, (str, os.PathLike)):
+        return os.fsdecode(os.fspath(data))
+    return str(getattr(data, "name", "<stream>"))
+
+
 def read_input(
     data: XInput, *, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[bytes, str]:
@@ -255,7 +271,7 @@ def read_input(
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
-        name = source or "<bytes>"
+        name = source or input_name(data)
     elif isinstance(data, str) and data.lstrip().startswith("<"):
         # Text is already characters; its bytes here are UTF-8, so a declaration
         # naming another encoding would now be false: it is made to say UTF-8.
@@ -263,11 +279,11 @@ def read_input(
         if found is not None and found.group(3) is not None:
             data = data[: found.start(3)] + "UTF-8" + data[found.end(3) :]
         raw = data.encode("utf-8")
-        name = source or "<string>"
+        name = source or "<string>"  # input_name's, for the text as given
     elif isinstance(data, (str, os.PathLike)):
         # os.fspath, not Path(): pathlib's parsing cost as much as the read itself.
         path = os.fspath(data)
-        name = source or (path if isinstance(path, str) else os.fsdecode(path))
+        name = source or input_name(path)
         try:
             with open(path, "rb") as fh:
                 raw = _read_bounded(fh, max_bytes)
@@ -280,7 +296,7 @@ def read_input(
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
     elif isinstance(data, io.IOBase) or hasattr(data, "read"):
-        name = source or str(getattr(data, "name", "<stream>"))
+        name = source or input_name(data)
         try:
             raw = data.read(max_bytes + 1)
         except OSError as exc:

@@ -16,7 +16,6 @@ import copy
 import enum
 import hashlib
 import hmac
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from lxml import etree
 
 from duis.ids import EUI64, RequestID
 from duis.report import Kind
-from duis.xml import XInput, element_text, parse, sourceline
+from duis.xml import XInput, element_text, input_name, parse, sourceline
 from signing._certs import (
     OrgCertificate,
     RemotePartyRole,
@@ -171,7 +170,7 @@ def verify(
     is the form that matched.
     """
     tree = parse(data, source=source)
-    name = source or _name_of(data)
+    name = source or input_name(data)
     root = tree.getroot()
     kind = message_kind(root)
     signatures = list(root.iter(SIGNATURE))
@@ -718,14 +717,3 @@ def _check_chain(
         f"({signer.describe()})",
         source=name,
     )
-
-
-def _name_of(data: XInput) -> str:
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return "<bytes>"
-    if isinstance(data, str) and data.lstrip().startswith("<"):
-        return "<string>"
-    if isinstance(data, (str, os.PathLike)):
-        # The whole path, as duis.xml.read_input names it (a Path's .name is the last part).
-        return os.fsdecode(os.fspath(data))
-    return str(getattr(data, "name", "<stream>"))
