@@ -13,12 +13,11 @@ from duis._exceptions import (
     XMLError,
     XMLLimitError,
 )
+from duis._lazy import lazy_exports as _lazy_exports
 
 # Not ``typing.TYPE_CHECKING``: importing typing costs more than ``duis --help`` may.
 _TYPE_CHECKING = False
 if _TYPE_CHECKING:
-    from typing import Any as _Any
-
     from duis._describe import describe
     from duis._validate import validate, validate_tree
     from duis.catalogue import SRV, CommandVariant, UserRole
@@ -54,21 +53,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'duis' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -102,3 +86,5 @@ __all__ = [
     "validate",
     "validate_tree",
 ]
+
+__getattr__, __dir__ = _lazy_exports("duis", _LAZY, globals(), __all__)

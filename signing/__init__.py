@@ -13,11 +13,11 @@ byte-compatible with DCC's own tooling::
 
 from __future__ import annotations
 
+from duis._lazy import lazy_exports as _lazy_exports
+
 # Not ``typing.TYPE_CHECKING``: keep this package's import as cheap as duis's.
 _TYPE_CHECKING = False
 if _TYPE_CHECKING:
-    from typing import Any as _Any
-
     from signing._certs import (
         DIGITAL_SIGNING_ROLES,
         XMLSIGN_ROLES,
@@ -184,21 +184,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'signing' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "DCC_TEST_EUI",
     "DEFAULT_RESPONSE_ROLES",
@@ -279,3 +264,5 @@ __all__ = [
     "verify",
     "verify_command",
 ]
+
+__getattr__, __dir__ = _lazy_exports("signing", _LAZY, globals(), __all__)
