@@ -19,7 +19,16 @@ from duis import catalogue
 from duis.model._common import RA
 from mmc.gbcs._codes import message_codes
 from mmc.payload import RESPONSE_MAPPINGS, Named, Record, decode, to_mmc
-from mmc.payload._mmcmap import Field, UseCaseMap, fill, mapping_for, mappings, resolve, success
+from mmc.payload._mmcmap import (
+    Field,
+    Repeat,
+    UseCaseMap,
+    fill,
+    mapping_for,
+    mappings,
+    resolve,
+    success,
+)
 from tests.gbcs_builders import general_signing
 
 DEVICE = bytes.fromhex("00DB1234567890A0")
@@ -130,7 +139,7 @@ def test_table_conversions_and_enums_are_known() -> None:
     text = resources.files("mmc.payload").joinpath("data/mmc-responses.json").read_text("utf-8")
     table = json.loads(text)
     known = {"int", "decimal", "hex", "text", "datetime", "bool", "code", "const"}
-    known |= {"alert-name", "utc-seconds-2000", "eui"}
+    known |= {"alert-name", "utc-seconds-2000", "eui", "index"}
 
     def check(field: dict[str, object]) -> None:
         if "each" in field:
@@ -189,3 +198,20 @@ def test_a_plus_step_starts_a_fresh_element_and_booleans_convert() -> None:
         ("1", "true"),
         ("2", "false"),
     ]
+
+
+def test_a_list_of_bare_values_is_numbered_from_one() -> None:
+    # MMC's ...WithIndex types: <X index="1">value</X>, one per entry, in entry order;
+    # an entry whose value does not convert (not an int) gets no element, since an
+    # empty one is invalid, and the numbers of the others stay their positions.
+    each = Repeat(
+        "Matrix/Value",
+        "0",
+        (Field(".", "", "int"), Field("@index", "", "index")),
+        limit=4,
+    )
+    mapping = UseCaseMap("X", "0.0", "Rsp", (), (each,), None, None)
+    rsp = etree.Element(f"{{{RA}}}Rsp")
+    fill(mapping, ((7, 9, b"x", 11, 13),), rsp)
+    values = rsp.findall(f"{{{RA}}}Matrix/{{{RA}}}Value")
+    assert [(v.get("index"), v.text) for v in values] == [("1", "7"), ("2", "9"), ("4", "11")]

@@ -30,7 +30,8 @@ def _fields(m: UseCaseMap) -> str:
     names: list[str] = []
     for f in m.fields:
         if isinstance(f, Repeat):
-            names.append(f"{f.element} (each entry: {', '.join(s.element for s in f.fields)})")
+            subs = ", ".join("its value" if s.element == "." else s.element for s in f.fields)
+            names.append(f"{f.element} (each entry: {subs})")
         elif isinstance(f, Field) and not f.element.rsplit("/", 1)[-1].startswith("@"):
             name = f.element.replace("+", "")
             if name not in names:

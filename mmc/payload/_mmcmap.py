@@ -14,7 +14,10 @@ bytes or ZCL string, left out when not printable), ``eui`` (8 bytes as
 ``00-DB-...``), ``datetime``, ``bool``, ``code`` (an int as 4 hex digits), ``alert-name``
 (the GBCS name of an event or alert code), ``utc-seconds-2000`` (log times: seconds
 since 2000-01-01 UTC, the ZigBee epoch GBCS logs use), ``enum:NAME`` (a table in the
-same file) and ``const`` (the field's ``value``). An entry's ``inferred`` says which
+same file) and ``const`` (the field's ``value``). Inside an ``each`` list, ``index``
+writes the entry's position from 1 (MMC's ``...WithIndex`` types number register
+matrices so) and the element ``.`` is the entry's own element, for entries that are
+a bare value. An entry's ``inferred`` says which
 of its facts come from the bytes and DLMS/ZCL rather than GBCS or DUIS text (the
 docs list them). A value that is absent
 or does not convert leaves its element out: every mapped element is optional in the
@@ -304,13 +307,25 @@ def fill(mapping: UseCaseMap, payload: Value, rsp: etree._Element) -> None:
             entries = resolve(payload, spec.source)
             if not isinstance(entries, tuple):
                 continue
-            for entry in entries[: spec.limit]:
+            for position, entry in enumerate(entries[: spec.limit], start=1):
                 node = _place(rsp, spec.element, None, new_last=True)
                 if node is None:  # a table error: an entry path must name an element
                     break
                 for sub in spec.fields:
-                    text = _convert(sub, entry, resolve(entry, sub.source))
-                    if text is not None:
+                    if sub.convert == "index":
+                        text: str | None = str(position)
+                    else:
+                        text = _convert(sub, entry, resolve(entry, sub.source))
+                    if text is None and sub.element == ".":
+                        parent = node.getparent()  # no value: no element (schema)
+                        if parent is not None:
+                            parent.remove(node)
+                        break
+                    if text is None:
+                        continue
+                    if sub.element == ".":
+                        node.text = text
+                    else:
                         _place(node, sub.element, text)
             continue
         text = _convert(spec, payload, resolve(payload, spec.source))
