@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 347
-    assert len(mapped_pairs) >= 145
+    assert mapped_files >= 350
+    assert len(mapped_pairs) >= 146
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:
@@ -210,6 +210,16 @@ HAND_READ = [
     ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold", "200000"),
     ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "LowCreditThreshold", "500000"),
     ("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", "MaxCreditMaxMeterBalance", "10000000"),
+    # ECS26a 4.13: DA 200003E9 00 00 12 | ... item 8: 12 1388 | item 9 (0-0:94.44.2.10):
+    # 05 004C4B40 (5000000) | item 10: 01 01 05 FFF85EE0 | item 11 (0-0:94.44.2.20):
+    # 05 00989680 (10000000) | item 12 (Account attr 16): 05 0007A120 (500000)
+    # | 12 2710 | 05 00093A80 | item 15 (Credit 0-0:19.10.1.255 attr 9): 05 002625A0
+    # (2500000) | item 16 (attr 10): 05 000186A0 (100000)
+    ("ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditLimit", "2500000"),
+    ("ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold", "100000"),
+    ("ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "LowCreditThreshold", "500000"),
+    ("ECS26a_4.13_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "CreditMaxCreditThreshold", "5000000"),
+    ("ECS26a_4.13_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "MaxCreditMaxMeterBalance", "10000000"),
     # ECS23 4.10: DA 200003EA 00 00 06 | 06 00000093 (147) | 02 02 0F 00 16 FF
     # | 06 000000EF (239) | 02 02 0F 00 16 FF | 13 ... (profile) | 06 00000E10 (3600)
     (
