@@ -215,3 +215,40 @@ def test_a_list_of_bare_values_is_numbered_from_one() -> None:
     fill(mapping, ((7, 9, b"x", 11, 13),), rsp)
     values = rsp.findall(f"{{{RA}}}Matrix/{{{RA}}}Value")
     assert [(v.get("index"), v.text) for v in values] == [("1", "7"), ("2", "9"), ("4", "11")]
+
+
+def test_nested_lists_a_length_guard_and_negative_indices() -> None:
+    # Two entry shapes share one table: (time, [3 values], [2 values]) and
+    # (time, extra, [3 values], [2 values]). The 3-list sits at 1 or 2, told apart by
+    # its length; the 2-list is last in both (-1).
+    def numbered(element: str, source: str, length: int) -> Repeat:
+        fields = (Field(".", "", "int"), Field("@index", "", "index"))
+        return Repeat(element, source, fields, limit=length, length=length)
+
+    entry = Repeat(
+        "Entry",
+        "",
+        (
+            Field("Time", "0", "int"),
+            numbered("Three", "1", 3),
+            numbered("Three", "2", 3),
+            numbered("Two", "-1", 2),
+        ),
+        limit=5,
+    )
+    mapping = UseCaseMap("X", "0.0", "Rsp", (), (entry,), None, None)
+    rsp = etree.Element(f"{{{RA}}}Rsp")
+    fill(mapping, ((1, (4, 5, 6), (7, 8)), (2, 99, (14, 15, 16), (17, 18))), rsp)
+    out = [
+        [(etree.QName(e).localname, e.get("index"), e.text) for e in node]
+        for node in rsp.findall(f"{{{RA}}}Entry")
+    ]
+    assert out == [
+        [("Time", None, "1")]
+        + [("Three", str(i), str(v)) for i, v in ((1, 4), (2, 5), (3, 6))]
+        + [("Two", "1", "7"), ("Two", "2", "8")],
+        [("Time", None, "2")]
+        + [("Three", str(i), str(v)) for i, v in ((1, 14), (2, 15), (3, 16))]
+        + [("Two", "1", "17"), ("Two", "2", "18")],
+    ]
+    assert resolve((1, 2, 3), "-3") == 1 and resolve((1, 2, 3), "-4") is None

@@ -26,16 +26,25 @@ def _srv_key(srv: str) -> tuple[int, ...]:
     return tuple(int(p) for p in srv.split("."))
 
 
-def _fields(m: UseCaseMap) -> str:
+def _names(fields: tuple[Field | Repeat, ...], *, in_list: bool) -> list[str]:
+    """The elements ``fields`` fill, each once (a list's entries described after it)."""
     names: list[str] = []
-    for f in m.fields:
+    for f in fields:
         if isinstance(f, Repeat):
-            subs = ", ".join("its value" if s.element == "." else s.element for s in f.fields)
-            names.append(f"{f.element} (each entry: {subs})")
-        elif isinstance(f, Field) and not f.element.rsplit("/", 1)[-1].startswith("@"):
+            name = f"{f.element} (each entry: {', '.join(_names(f.fields, in_list=True))})"
+        elif f.element == ".":
+            name = "its value"
+        elif f.element.rsplit("/", 1)[-1].startswith("@") and not in_list:
+            continue
+        else:
             name = f.element.replace("+", "")
-            if name not in names:
-                names.append(name)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _fields(m: UseCaseMap) -> str:
+    names = _names(m.fields, in_list=False)
     return ", ".join(names) if names else "none (the schema gives this element no content)"
 
 

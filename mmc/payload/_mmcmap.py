@@ -7,21 +7,21 @@ where its value sits in the typed decode and how it is written. A new use case i
 new table entry; this module only walks paths and converts values.
 
 A field's ``from`` is a path into the decoded payload: ``name`` picks a Record field,
-a number a tuple item, ``[key=N]`` the first Record in a tuple whose ``key`` is N (a
-ZCL attribute or cluster). Conversions (``as``): ``int``, ``decimal`` (with optional
-``times``/``over`` paths, as ZCL's multiplier and divisor), ``hex``, ``text`` (ASCII
-bytes or ZCL string, left out when not printable), ``eui`` (8 bytes as
-``00-DB-...``), ``datetime``, ``bool``, ``code`` (an int as 4 hex digits), ``alert-name``
-(the GBCS name of an event or alert code), ``utc-seconds-2000`` (log times: seconds
-since 2000-01-01 UTC, the ZigBee epoch GBCS logs use), ``enum:NAME`` (a table in the
-same file) and ``const`` (the field's ``value``). Inside an ``each`` list, ``index``
-writes the entry's position from 1 (MMC's ``...WithIndex`` types number register
-matrices so) and the element ``.`` is the entry's own element, for entries that are
-a bare value. An entry's ``inferred`` says which
-of its facts come from the bytes and DLMS/ZCL rather than GBCS or DUIS text (the
-docs list them). A value that is absent
-or does not convert leaves its element out: every mapped element is optional in the
-MMC schema, and a guess would be worse than a gap.
+a number a tuple item (a negative one counts from the end), ``[key=N]`` the first
+Record in a tuple whose ``key`` is N (a ZCL attribute or cluster). Conversions
+(``as``): ``int``, ``decimal`` (with optional ``times``/``over`` paths, as ZCL's
+multiplier and divisor), ``hex``, ``text`` (ASCII bytes or ZCL string, left out when
+not printable), ``eui`` (8 bytes as ``00-DB-...``), ``datetime``, ``bool``, ``code``
+(an int as 4 hex digits), ``alert-name`` (the GBCS name of an event or alert code),
+``utc-seconds-2000`` (log times: seconds since 2000-01-01 UTC, the ZigBee epoch GBCS
+logs use), ``enum:NAME`` (a table in the same file) and ``const`` (the field's
+``value``). Inside an ``each`` list, ``index`` writes the entry's position from 1
+(MMC's ``...WithIndex`` types number register matrices so) and the element ``.`` is
+the entry's own element, for entries that are a bare value; lists may nest. An
+entry's ``inferred`` says which of its facts come from the bytes and DLMS/ZCL rather
+than GBCS or DUIS text (the docs list them). A value that is absent or does not
+convert leaves its element out: every mapped element is optional in the MMC schema,
+and a guess would be worse than a gap.
 """
 
 from __future__ import annotations
@@ -76,12 +76,20 @@ class Field:
 
 @dataclass(frozen=True)
 class Repeat:
-    """A list in the decode (log entries) written as one element per entry."""
+    """A list in the decode (log entries) written as one element per entry.
+
+    ``fields`` may hold lists again (a register matrix inside each log entry).
+    ``length``, when set, applies the list only when it has exactly that many
+    entries: single and twin meters put different lists at the same place in an
+    entry, and their lengths (48 TOU registers, 4 secondary, 8 per block) tell them
+    apart.
+    """
 
     element: str
     source: str
-    fields: tuple[Field, ...]
+    fields: tuple[Field | Repeat, ...]
     limit: int
+    length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,11 +108,13 @@ class UseCaseMap:
 
 def _field(raw: Mapping[str, Any]) -> Field | Repeat:
     if "each" in raw:
+        length = raw.get("length")
         return Repeat(
             element=raw["element"],
             source=raw["each"],
-            fields=tuple(f for f in map(_field, raw["fields"]) if isinstance(f, Field)),
+            fields=tuple(map(_field, raw["fields"])),
             limit=int(raw.get("limit", 100)),
+            length=None if length is None else int(length),
         )
     stop = raw.get("slice", [None, None])
     return Field(
@@ -174,9 +184,10 @@ def resolve(value: Value, path: str) -> Value:
             value = next(
                 (v for v in value if isinstance(v, Record) and _int(v.get(key)) == want), None
             )
-        elif step.isdigit():
-            index = int(step)
-            value = value[index] if isinstance(value, tuple) and index < len(value) else None
+        elif step.removeprefix("-").isdigit():
+            index = int(step)  # negative: from the end, as the last four block matrices
+            ok = isinstance(value, tuple) and -len(value) <= index < len(value)
+            value = value[index] if ok and isinstance(value, tuple) else None
         elif isinstance(value, Record):
             value = value.get(step)
         else:
@@ -298,35 +309,45 @@ def _place(
     return here
 
 
+def _fill_list(spec: Repeat, value: Value, parent: etree._Element) -> None:
+    """One element under ``parent`` per entry of the list at ``spec.source``."""
+    entries = resolve(value, spec.source)
+    if not isinstance(entries, tuple):
+        return
+    if spec.length is not None and len(entries) != spec.length:
+        return
+    for position, entry in enumerate(entries[: spec.limit], start=1):
+        node = _place(parent, spec.element, None, new_last=True)
+        if node is None:  # a table error: an entry path must name an element
+            return
+        for sub in spec.fields:
+            if isinstance(sub, Repeat):
+                _fill_list(sub, entry, node)
+                continue
+            if sub.convert == "index":
+                text: str | None = str(position)
+            else:
+                text = _convert(sub, entry, resolve(entry, sub.source))
+            if text is None and sub.element == ".":
+                node_parent = node.getparent()  # no value: no element (schema)
+                if node_parent is not None:
+                    node_parent.remove(node)
+                break
+            if text is None:
+                continue
+            if sub.element == ".":
+                node.text = text
+            else:
+                _place(node, sub.element, text)
+
+
 def fill(mapping: UseCaseMap, payload: Value, rsp: etree._Element) -> None:
     """Write ``payload``'s values into ``rsp`` as ``mapping`` declares."""
     for path in mapping.containers:
         _place(rsp, path, None)
     for spec in mapping.fields:
         if isinstance(spec, Repeat):
-            entries = resolve(payload, spec.source)
-            if not isinstance(entries, tuple):
-                continue
-            for position, entry in enumerate(entries[: spec.limit], start=1):
-                node = _place(rsp, spec.element, None, new_last=True)
-                if node is None:  # a table error: an entry path must name an element
-                    break
-                for sub in spec.fields:
-                    if sub.convert == "index":
-                        text: str | None = str(position)
-                    else:
-                        text = _convert(sub, entry, resolve(entry, sub.source))
-                    if text is None and sub.element == ".":
-                        parent = node.getparent()  # no value: no element (schema)
-                        if parent is not None:
-                            parent.remove(node)
-                        break
-                    if text is None:
-                        continue
-                    if sub.element == ".":
-                        node.text = text
-                    else:
-                        _place(node, sub.element, text)
+            _fill_list(spec, payload, rsp)
             continue
         text = _convert(spec, payload, resolve(payload, spec.source))
         if text is not None:

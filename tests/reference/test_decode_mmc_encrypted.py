@@ -267,3 +267,62 @@ def test_the_independent_decryption_fails_with_a_wrong_key(rtds: Path, keydir: P
     assert len(plaintexts(bytes(data), keydir)) == 1
     data[data.index(b"\xdf\x09") + 10] ^= 1
     assert plaintexts(bytes(data), keydir) == []
+
+
+def _dlu(plain: bytes, at: int, count: int) -> list[int]:
+    """``count`` compact-array double-long-unsigned values (4 bytes each, no tags)."""
+    return [int.from_bytes(plain[at + 4 * i : at + 4 * i + 4], "big") for i in range(count)]
+
+
+@pytest.mark.parametrize("twin", [False, True])
+def test_ecs21a_daily_read_log_from_the_plaintext(
+    rtds: Path, keydir: Path, keys: GBCSKeystore, twin: bool
+) -> None:
+    # ECS21a 4.6.1, plaintext: 02 01 | 13 (compact-array) 02 07 (single) or 02 09 (twin)
+    # structure of 06 06 [06] (time, import [, secondary import]) 01 0030 06 (48 TOU)
+    # [01 0004 06 (4 secondary TOU)] and 4 x 01 0008 06 (8 per block) | 82 03D8 (984 bytes
+    # = 3 entries of 328) or 82 0414 (1044 = 3 x 348) | 1AAE6B80 ... : 0x1AAE6B80 =
+    # 447638400 s = 5181 days from 2000-01-01 (5114 to 2014-01-01, + 59 + 8)
+    # -> 2014-03-09T00:00:00Z.
+    kind = "TWIN" if twin else "SINGLE"
+    path = _file(rtds, f"ECS21a_4.6.1_{kind}_SUCCESS_RESPONSE_GBCS.HEX")
+    (plain,) = plaintexts(parse_hex(path.read_text()), keydir)
+    header = "0201130209060606010030060100040601000806010008060100080601000806820414"
+    if not twin:
+        header = "02011302070606010030060100080601000806010008060100080682" + "03D8"
+    assert plain.startswith(bytes.fromhex(header))
+    size = 348 if twin else 328
+    body = plain[len(bytes.fromhex(header)) :]
+    assert len(body) == 3 * size
+    rsp = _rsp(path, keys)
+    entries = rsp.findall(f"{{{RA}}}LogEntry")
+    assert len(entries) == 3
+    for n, entry in enumerate(entries):
+        raw = body[n * size : (n + 1) * size]
+        scalars = 3 if twin else 2
+        time, total, *secondary = _dlu(raw, 0, scalars)
+        at = 4 * scalars
+        tou = _dlu(raw, at, 48)
+        at += 4 * 48
+        secondary_tou = _dlu(raw, at, 4) if twin else []
+        at += 16 if twin else 0
+        blocks = [_dlu(raw, at + 32 * b, 8) for b in range(4)]
+        assert time == 447638400 + 86400 * n
+        assert entry.findtext(f"{{{RA}}}Timestamp") == f"2014-03-{9 + n:02d}T00:00:00Z"
+        elec = entry.find(f"{{{RA}}}Electricity")
+        assert elec is not None
+        assert elec.findtext(f"{{{RA}}}ElecActiveImportRegisterConsumption") == str(total)
+        got = elec.findtext(f"{{{RA}}}SecondaryActiveImportRegisterConsumption")
+        assert got == (str(secondary[0]) if twin else None)
+
+        def numbered(values: list[int]) -> list[tuple[str | None, str | None]]:
+            return [(str(i + 1), str(v)) for i, v in enumerate(values)]
+
+        assert _values(elec, "TariffTOURegisterMatrixValue") == numbered(tou)
+        assert _values(elec, "SecondaryTariffTOURegisterMatrixValue") == numbered(secondary_tou)
+        for b in range(4):
+            name = f"TariffTOUBlock{b + 1}RegisterMatrixValue"
+            assert _values(elec, name) == numbered(blocks[b])
+    # the first entry, read by hand: import 0x009F39B8 = 10435000 (single)
+    if not twin:
+        assert body[4:8] == bytes.fromhex("009F39B8")
