@@ -16,6 +16,7 @@ DLMS or ZCL layout (quoted in each comment) and compared with the MMC output.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -274,30 +275,69 @@ def _dlu(plain: bytes, at: int, count: int) -> list[int]:
     return [int.from_bytes(plain[at + 4 * i : at + 4 * i + 4], "big") for i in range(count)]
 
 
-@pytest.mark.parametrize("twin", [False, True])
-def test_ecs21a_daily_read_log_from_the_plaintext(
-    rtds: Path, keydir: Path, keys: GBCSKeystore, twin: bool
+#: Register log entries (ECS21a daily read log, ECS20c billing data log), in the
+#: plaintext a compact-array of structures: 06 06 [06] (time, import register [, twin:
+#: secondary register]) 01 0030 06 (48 TOU) [01 0004 06 (twin: 4 secondary TOU)]
+#: 4 x 01 0008 06 (8 per block), then the entries' length and their contents, 4 bytes
+#: a value: 328 bytes an entry on a single meter, 348 on a twin.
+_SINGLE_TYPE = "0207060601003006" + "01000806" * 4
+_TWIN_TYPE = "02090606060100300601000406" + "01000806" * 4
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix", "twin", "entries", "first_time", "step_days"),
+    [
+        # ECS21a 4.6.1: 02 01 | 13 <type> 82 03D8 (984 = 3 x 328) | 1AAE6B80 ...
+        # 0x1AAE6B80 = 447638400 s = 5181 days from 2000-01-01 -> 2014-03-09.
+        ("ECS21a_4.6.1_SINGLE_SUCCESS", "020113" + _SINGLE_TYPE + "8203D8", False, 3, 447638400, 1),
+        ("ECS21a_4.6.1_TWIN_SUCCESS", "020113" + _TWIN_TYPE + "820414", True, 3, 447638400, 1),
+        # ECS20c 4.4.3: 02 02 | 13 <type> 82 0290 (656 = 2 x 328) | 1C0E6C00 (2014-12-01,
+        # as ECS21c's first entry) ... the second entry a month (31 days) later.
+        (
+            "ECS20c_4.4.3_SINGLE_SUCCESS",
+            "020213" + _SINGLE_TYPE + "820290",
+            False,
+            2,
+            470707200,
+            31,
+        ),
+        ("ECS20c_4.4.3_TWIN_SUCCESS", "020213" + _TWIN_TYPE + "8202B8", True, 2, 470707200, 31),
+    ],
+)
+def test_register_logs_from_the_plaintext(
+    rtds: Path,
+    keydir: Path,
+    keys: GBCSKeystore,
+    name: str,
+    prefix: str,
+    twin: bool,
+    entries: int,
+    first_time: int,
+    step_days: int,
 ) -> None:
-    # ECS21a 4.6.1, plaintext: 02 01 | 13 (compact-array) 02 07 (single) or 02 09 (twin)
-    # structure of 06 06 [06] (time, import [, secondary import]) 01 0030 06 (48 TOU)
-    # [01 0004 06 (4 secondary TOU)] and 4 x 01 0008 06 (8 per block) | 82 03D8 (984 bytes
-    # = 3 entries of 328) or 82 0414 (1044 = 3 x 348) | 1AAE6B80 ... : 0x1AAE6B80 =
-    # 447638400 s = 5181 days from 2000-01-01 (5114 to 2014-01-01, + 59 + 8)
-    # -> 2014-03-09T00:00:00Z.
-    kind = "TWIN" if twin else "SINGLE"
-    path = _file(rtds, f"ECS21a_4.6.1_{kind}_SUCCESS_RESPONSE_GBCS.HEX")
+    path = _file(rtds, f"{name}_RESPONSE_GBCS.HEX")
     (plain,) = plaintexts(parse_hex(path.read_text()), keydir)
-    header = "0201130209060606010030060100040601000806010008060100080601000806820414"
-    if not twin:
-        header = "02011302070606010030060100080601000806010008060100080682" + "03D8"
-    assert plain.startswith(bytes.fromhex(header))
+    head = bytes.fromhex(prefix)
+    assert plain.startswith(head)
     size = 348 if twin else 328
-    body = plain[len(bytes.fromhex(header)) :]
-    assert len(body) == 3 * size
+    body = plain[len(head) : len(head) + entries * size]
     rsp = _rsp(path, keys)
-    entries = rsp.findall(f"{{{RA}}}LogEntry")
-    assert len(entries) == 3
-    for n, entry in enumerate(entries):
+    if name.startswith("ECS21a"):
+        found = rsp.findall(f"{{{RA}}}LogEntry")
+        total_name, secondary_name = (
+            "Electricity/ElecActiveImportRegisterConsumption",
+            "Electricity/SecondaryActiveImportRegisterConsumption",
+        )
+        lists = "Electricity/"
+    else:
+        found = rsp.findall(f"{{{RA}}}Electricity/{{{RA}}}ESMEBillingDataLogEntry")
+        total_name, secondary_name = (
+            "ActiveImportRegisterValueConsumption",
+            "SecondaryActiveImportRegisterValueConsumption",
+        )
+        lists = ""
+    assert len(found) == entries
+    for n, entry in enumerate(found):
         raw = body[n * size : (n + 1) * size]
         scalars = 3 if twin else 2
         time, total, *secondary = _dlu(raw, 0, scalars)
@@ -307,22 +347,28 @@ def test_ecs21a_daily_read_log_from_the_plaintext(
         secondary_tou = _dlu(raw, at, 4) if twin else []
         at += 16 if twin else 0
         blocks = [_dlu(raw, at + 32 * b, 8) for b in range(4)]
-        assert time == 447638400 + 86400 * n
-        assert entry.findtext(f"{{{RA}}}Timestamp") == f"2014-03-{9 + n:02d}T00:00:00Z"
-        elec = entry.find(f"{{{RA}}}Electricity")
-        assert elec is not None
-        assert elec.findtext(f"{{{RA}}}ElecActiveImportRegisterConsumption") == str(total)
-        got = elec.findtext(f"{{{RA}}}SecondaryActiveImportRegisterConsumption")
-        assert got == (str(secondary[0]) if twin else None)
+        assert time == first_time + 86400 * step_days * n
+        assert entry.findtext(f"{{{RA}}}Timestamp") == _iso(time)
+        assert _text(entry, total_name) == str(total)
+        assert _text(entry, secondary_name) == (str(secondary[0]) if twin else None)
 
         def numbered(values: list[int]) -> list[tuple[str | None, str | None]]:
             return [(str(i + 1), str(v)) for i, v in enumerate(values)]
 
-        assert _values(elec, "TariffTOURegisterMatrixValue") == numbered(tou)
-        assert _values(elec, "SecondaryTariffTOURegisterMatrixValue") == numbered(secondary_tou)
+        assert _values(entry, f"{lists}TariffTOURegisterMatrixValue") == numbered(tou)
+        got = _values(entry, f"{lists}SecondaryTariffTOURegisterMatrixValue")
+        assert got == numbered(secondary_tou)
         for b in range(4):
-            name = f"TariffTOUBlock{b + 1}RegisterMatrixValue"
-            assert _values(elec, name) == numbered(blocks[b])
-    # the first entry, read by hand: import 0x009F39B8 = 10435000 (single)
-    if not twin:
-        assert body[4:8] == bytes.fromhex("009F39B8")
+            got = _values(entry, f"{lists}TariffTOUBlock{b + 1}RegisterMatrixValue")
+            assert got == numbered(blocks[b])
+
+
+def _text(node: etree._Element, path: str) -> str | None:
+    return node.findtext("/".join(f"{{{RA}}}{p}" for p in path.split("/")))
+
+
+def _iso(seconds_from_2000: int) -> str:
+    # 2000-01-01T00:00:00Z is 946684800 s after the Unix epoch.
+    return datetime.fromtimestamp(946684800 + seconds_from_2000, timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
