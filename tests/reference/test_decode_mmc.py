@@ -60,8 +60,8 @@ def test_every_mapped_rtds_response_is_valid_mmc_54(
         assert smets is not None and etree.QName(smets[0]).localname == mapping.element
         mapped_files += 1
         mapped_pairs.add((mapping.use_case, srv))
-    assert mapped_files >= 356
-    assert len(mapped_pairs) >= 148
+    assert mapped_files >= 359
+    assert len(mapped_pairs) >= 149
 
 
 def _rsp(rtds: Path, keys: GBCSKeystore, name: str) -> etree._Element:

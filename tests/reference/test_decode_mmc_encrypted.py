@@ -275,33 +275,65 @@ def _dlu(plain: bytes, at: int, count: int) -> list[int]:
     return [int.from_bytes(plain[at + 4 * i : at + 4 * i + 4], "big") for i in range(count)]
 
 
-#: Register log entries (ECS21a daily read log, ECS20c billing data log), in the
-#: plaintext a compact-array of structures: 06 06 [06] (time, import register [, twin:
-#: secondary register]) 01 0030 06 (48 TOU) [01 0004 06 (twin: 4 secondary TOU)]
-#: 4 x 01 0008 06 (8 per block), then the entries' length and their contents, 4 bytes
-#: a value: 328 bytes an entry on a single meter, 348 on a twin.
-_SINGLE_TYPE = "0207060601003006" + "01000806" * 4
-_TWIN_TYPE = "02090606060100300601000406" + "01000806" * 4
+#: Register log entries (ECS21a daily read log, ECS20b/ECS20c billing data logs), in
+#: the plaintext a compact-array of structures: 06 06 [06] (time, import register
+#: [, twin: secondary register]) 01 0030 06 (48 TOU) [01 0004 06 (twin: 4 secondary
+#: TOU)] 4 x 01 0008 06 (8 per block) [ECS20b: 6 x 05, prepayment values], then the
+#: entries' length and their contents, 4 bytes a value: 328 bytes an entry on a single
+#: meter, 348 on a twin, 24 more with ECS20b's prepayment values.
+_REGISTERS = "01003006"  # 01 0030 06
+_BLOCKS = "01000806" * 4
+_SINGLE_TYPE = "02070606" + _REGISTERS + _BLOCKS
+_TWIN_TYPE = "0209060606" + _REGISTERS + "01000406" + _BLOCKS
+_MONTHLY = ("2014-11-01", "2014-12-01", "2015-01-01")
 
 
 @pytest.mark.parametrize(
-    ("name", "prefix", "twin", "entries", "first_time", "step_days"),
+    ("name", "prefix", "twin", "extra", "days"),
     [
         # ECS21a 4.6.1: 02 01 | 13 <type> 82 03D8 (984 = 3 x 328) | 1AAE6B80 ...
         # 0x1AAE6B80 = 447638400 s = 5181 days from 2000-01-01 -> 2014-03-09.
-        ("ECS21a_4.6.1_SINGLE_SUCCESS", "020113" + _SINGLE_TYPE + "8203D8", False, 3, 447638400, 1),
-        ("ECS21a_4.6.1_TWIN_SUCCESS", "020113" + _TWIN_TYPE + "820414", True, 3, 447638400, 1),
+        (
+            "ECS21a_4.6.1_SINGLE_SUCCESS",
+            "020113" + _SINGLE_TYPE + "8203D8",
+            False,
+            0,
+            ("2014-03-09", "2014-03-10", "2014-03-11"),
+        ),
+        (
+            "ECS21a_4.6.1_TWIN_SUCCESS",
+            "020113" + _TWIN_TYPE + "820414",
+            True,
+            0,
+            ("2014-03-09", "2014-03-10", "2014-03-11"),
+        ),
         # ECS20c 4.4.3: 02 02 | 13 <type> 82 0290 (656 = 2 x 328) | 1C0E6C00 (2014-12-01,
-        # as ECS21c's first entry) ... the second entry a month (31 days) later.
+        # as ECS21c's first entry) ...; the second list (prepayment entries) follows.
         (
             "ECS20c_4.4.3_SINGLE_SUCCESS",
             "020213" + _SINGLE_TYPE + "820290",
             False,
-            2,
-            470707200,
-            31,
+            0,
+            _MONTHLY[1:],
         ),
-        ("ECS20c_4.4.3_TWIN_SUCCESS", "020213" + _TWIN_TYPE + "8202B8", True, 2, 470707200, 31),
+        ("ECS20c_4.4.3_TWIN_SUCCESS", "020213" + _TWIN_TYPE + "8202B8", True, 0, _MONTHLY[1:]),
+        # ECS20b 4.4.2: 02 01 | 13 02 0D|0F <type with 6 x 05> 82 0420 (1056 = 3 x 352)
+        # or 82 045C (1116 = 3 x 372) | 1BE6DF00 (0x1BE6DF00 = 468115200 s = 5418 days
+        # -> 2014-11-01) ...
+        (
+            "ECS20b_4.4.2_SINGLE_SUCCESS",
+            "020113020D" + _SINGLE_TYPE[4:] + "05" * 6 + "820420",
+            False,
+            24,
+            _MONTHLY,
+        ),
+        (
+            "ECS20b_4.4.2_TWIN_SUCCESS",
+            "020113020F" + _TWIN_TYPE[4:] + "05" * 6 + "82045C",
+            True,
+            24,
+            _MONTHLY,
+        ),
     ],
 )
 def test_register_logs_from_the_plaintext(
@@ -311,15 +343,15 @@ def test_register_logs_from_the_plaintext(
     name: str,
     prefix: str,
     twin: bool,
-    entries: int,
-    first_time: int,
-    step_days: int,
+    extra: int,
+    days: tuple[str, ...],
 ) -> None:
     path = _file(rtds, f"{name}_RESPONSE_GBCS.HEX")
     (plain,) = plaintexts(parse_hex(path.read_text()), keydir)
     head = bytes.fromhex(prefix)
     assert plain.startswith(head)
-    size = 348 if twin else 328
+    size = (348 if twin else 328) + extra
+    entries = len(days)
     body = plain[len(head) : len(head) + entries * size]
     rsp = _rsp(path, keys)
     if name.startswith("ECS21a"):
@@ -329,6 +361,15 @@ def test_register_logs_from_the_plaintext(
             "Electricity/SecondaryActiveImportRegisterConsumption",
         )
         lists = "Electricity/"
+    elif name.startswith("ECS20b"):
+        found = rsp.findall(
+            f"{{{RA}}}Electricity/{{{RA}}}LogEntryConsumptionAndTariffRegistersData"
+        )
+        total_name, secondary_name = (
+            "ActiveImportRegisterConsumption",
+            "SecondaryActiveImportRegisterConsumption",
+        )
+        lists = ""
     else:
         found = rsp.findall(f"{{{RA}}}Electricity/{{{RA}}}ESMEBillingDataLogEntry")
         total_name, secondary_name = (
@@ -347,7 +388,7 @@ def test_register_logs_from_the_plaintext(
         secondary_tou = _dlu(raw, at, 4) if twin else []
         at += 16 if twin else 0
         blocks = [_dlu(raw, at + 32 * b, 8) for b in range(4)]
-        assert time == first_time + 86400 * step_days * n
+        assert _iso(time) == f"{days[n]}T00:00:00Z"
         assert entry.findtext(f"{{{RA}}}Timestamp") == _iso(time)
         assert _text(entry, total_name) == str(total)
         assert _text(entry, secondary_name) == (str(secondary[0]) if twin else None)
