@@ -413,3 +413,31 @@ def _iso(seconds_from_2000: int) -> str:
     return datetime.fromtimestamp(946684800 + seconds_from_2000, timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
+
+
+@pytest.mark.parametrize("twin", [False, True])
+def test_ecs17b_import_registers_from_the_plaintext(
+    rtds: Path, keydir: Path, keys: GBCSKeystore, twin: bool
+) -> None:
+    # ECS17b 4.1.1: the GET response's protected data opens to 02 01 (structure of 1)
+    # 02 04|05 (4, or 5 on a twin meter) | 06 0000000A (active import, 10) | 02 02 0F 00
+    # 16 1E (scaler-unit: scaler 0, unit 30 = Wh) | 06 0000000A (reactive import) | 02 02
+    # 0F 00 16 20 (unit 32 = varh) | twin only: 06 0000000A (secondary active import).
+    name = f"ECS17b_4.1.1_{'TWIN' if twin else 'SINGLE'}_SUCCESS_RESPONSE_GBCS.HEX"
+    path = _file(rtds, name)
+    (plain,) = plaintexts(parse_hex(path.read_text()), keydir)
+    assert plain[:4] == bytes.fromhex("02010205" if twin else "02010204")
+    assert plain[4] == 0x06 and plain[9:15] == bytes.fromhex("02020f00161e")
+    assert plain[15] == 0x06 and plain[20:26] == bytes.fromhex("02020f001620")
+    active, reactive = (int.from_bytes(plain[a : a + 4], "big") for a in (5, 16))
+    rsp = _rsp(path, keys)
+    assert _text(rsp, "Electricity/ActiveImportRegister/Value") == str(active) == "10"
+    assert _text(rsp, "Electricity/ActiveImportRegister/ActiveEnergyUnit") == "Wh"
+    assert _text(rsp, "Electricity/ReactiveImportRegister/Value") == str(reactive) == "10"
+    assert _text(rsp, "Electricity/ReactiveImportRegister/ReactiveEnergyUnit") == "varh"
+    secondary = _text(rsp, "Electricity/SecondaryActiveImportRegister/Value")
+    if twin:
+        assert plain[26] == 0x06 and len(plain) == 31
+        assert secondary == str(int.from_bytes(plain[27:31], "big"))
+    else:
+        assert len(plain) == 26 and secondary is None
