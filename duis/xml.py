@@ -139,26 +139,30 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_ .]", "", name).lower()
 
 
-def _sniff_wide(raw: bytes) -> tuple[str, int, str] | None:
-    """``(libxml2 name, BOM length, Python codec)`` for UTF-16/32 input, else None."""
+def _sniff_wide(raw: bytes) -> tuple[str, int] | None:
+    """``(encoding name, BOM length)`` for UTF-16/32 input, else None.
+
+    The name is both libxml2's and a Python codec's, so the text searched for a
+    DOCTYPE is decoded exactly as libxml2 will decode it.
+    """
     head = raw[:4]
     if head.startswith(b"\xff\xfe\x00\x00"):
-        return "UTF-32LE", 4, "utf-32-le"
+        return "UTF-32LE", 4
     if head.startswith(b"\x00\x00\xfe\xff"):
-        return "UTF-32BE", 4, "utf-32-be"
+        return "UTF-32BE", 4
     if head.startswith(b"\xff\xfe"):
-        return "UTF-16LE", 2, "utf-16-le"
+        return "UTF-16LE", 2
     if head.startswith(b"\xfe\xff"):
-        return "UTF-16BE", 2, "utf-16-be"
+        return "UTF-16BE", 2
     if len(head) == 4 and b"\x00" in head:
         if head[1:] == b"\x00\x00\x00" and head[0]:
-            return "UTF-32LE", 0, "utf-32-le"
+            return "UTF-32LE", 0
         if head[:3] == b"\x00\x00\x00" and head[3]:
-            return "UTF-32BE", 0, "utf-32-be"
+            return "UTF-32BE", 0
         if head[1] == 0 and head[3] == 0 and head[0] and head[2]:
-            return "UTF-16LE", 0, "utf-16-le"
+            return "UTF-16LE", 0
         if head[0] == 0 and head[2] == 0 and head[1] and head[3]:
-            return "UTF-16BE", 0, "utf-16-be"
+            return "UTF-16BE", 0
     return None
 
 
@@ -171,28 +175,29 @@ def _accepted_list() -> str:
     return "UTF-8, US-ASCII, ISO-8859-n, windows-125n, UTF-16 or UTF-32"
 
 
-def _decide_encoding(raw: bytes, name: str, *, is_text: bool) -> tuple[str, str | None]:
+def _decide_encoding(raw: bytes, name: str) -> tuple[str, str | None]:
     """The encoding libxml2 is made to use and, for UTF-16/32, the decoded text.
 
     Refuses (:class:`UnsafeXMLError`) every encoding the DOCTYPE search cannot see
-    into, UTF-7 and EBCDIC above all, before libxml2 reads a byte.
+    into, UTF-7 and EBCDIC above all, before libxml2 reads a byte. A ``str`` given to
+    :func:`parse` arrives here as UTF-8 bytes whose declaration (if any) says UTF-8.
     """
-    if is_text:  # a str was given: already characters, sent on as UTF-8
-        return "UTF-8", None
     wide = _sniff_wide(raw)
     if wide is not None:
-        libxml_name, bom, codec = wide
+        libxml_name, bom = wide
         try:
-            text = raw[bom:].decode(codec)
+            text = raw[bom:].decode(libxml_name)
         except UnicodeDecodeError as exc:
             raise MalformedXMLError(
                 f"not valid {libxml_name} (byte {exc.start + bom}): {exc.reason}", source=name
             ) from None
         declared = _declared_encoding(text)
         if declared is not None:
-            width, order = _WIDE_NAMES.get(_norm(declared), (0, None))
-            if width != (2 if "16" in libxml_name else 4) or (
-                order is not None and not libxml_name.endswith(order)
+            agrees = _WIDE_NAMES.get(_norm(declared))
+            if (
+                agrees is None
+                or agrees[0] != (2 if "16" in libxml_name else 4)
+                or (agrees[1] is not None and not libxml_name.endswith(agrees[1]))
             ):
                 raise UnsafeXMLError(
                     f"declares encoding {declared!r} but its bytes are {libxml_name}; "
@@ -330,8 +335,7 @@ def parse(
     Time is linear in the input for any input under ``max_bytes``.
     """
     raw, name = read_input(data, source=source, max_bytes=max_bytes)
-    is_text = isinstance(data, str) and data.lstrip().startswith("<")
-    encoding, text = _decide_encoding(raw, name, is_text=is_text)
+    encoding, text = _decide_encoding(raw, name)
     # Refuse a DOCTYPE before libxml2 sees it: nothing in it is ever wanted in DUIS
     # and it is the door to every entity attack. In the ASCII-compatible encodings
     # accepted a byte search sees it (XML keywords are case-sensitive); UTF-16/32 is
@@ -365,9 +369,9 @@ def parse(
         ) from None
     except ValueError as exc:  # e.g. lxml refusing a str with an encoding declaration
         raise MalformedXMLError(f"not well-formed XML: {exc}", source=name) from None
+    # libxml2 gives every DOCTYPE an internal-subset node, with or without a subset.
     docinfo = tree.docinfo
-    doctype = getattr(docinfo, "doctype", "")
-    if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise UnsafeXMLError("document has a DOCTYPE; DTDs are refused", source=name, line=1)
     root = tree.getroot()
     _refuse_entities_and_xinclude(root, name)

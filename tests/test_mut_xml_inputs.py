@@ -302,3 +302,21 @@ def test_xinclude_is_refused_with_the_source_and_its_line() -> None:
         None,
         "document uses XInclude; refused (nothing was resolved)",
     )
+
+
+def test_an_entity_reference_that_got_past_the_doctype_refusal_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without a DOCTYPE an entity reference is a fatal parse error, so only a bypass
+    # (simulated: libxml2 hands back a tree holding one) reaches this check.
+    bypassed = etree.fromstring(b"<a>\n<b/></a>")
+    bypassed[0].append(etree.Entity("e"))
+    monkeypatch.setattr(etree, "fromstring", lambda *a, **k: bypassed)
+    with pytest.raises(UnsafeXMLError) as info:
+        parse(b"<a/>", source="m.xml")
+    assert where(info.value) == (
+        "m.xml",
+        2,  # a node made in code reports its parent's line
+        None,
+        "document uses an entity reference; refused (nothing was resolved)",
+    )

@@ -275,7 +275,7 @@ def test_docinfo_is_checked_on_every_input(monkeypatch: pytest.MonkeyPatch) -> N
     # input: simulate a search that missed one.
     import duis.xml as dx
 
-    monkeypatch.setattr(dx, "_decide_encoding", lambda raw, name, is_text: ("UTF-8", "x"))
+    monkeypatch.setattr(dx, "_decide_encoding", lambda raw, name: ("UTF-8", "x"))
     with pytest.raises(UnsafeXMLError, match="DTDs are refused"):
         parse(b'<!DOCTYPE r [<!ENTITY a "b">]><r/>')
 
