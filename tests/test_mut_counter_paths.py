@@ -119,6 +119,14 @@ def test_open_counter_store_is_durable_by_default(tmp_path: Path) -> None:
         assert _synchronous(store) == 1  # NORMAL
 
 
+def test_the_constructors_are_durable_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    with CounterStore(path) as store:
+        assert _synchronous(store) == 2
+    with _counters.SQLiteCounterStore(path) as sqlite_store:
+        assert _synchronous(sqlite_store) == 2
+
+
 def test_reinitialise_is_durable_by_default_for_a_healthy_and_a_lost_store(
     tmp_path: Path,
 ) -> None:
@@ -126,6 +134,8 @@ def test_reinitialise_is_durable_by_default_for_a_healthy_and_a_lost_store(
     CounterStore(healthy, durable=False).close()
     with CounterStore.reinitialise(healthy, above=5) as store:
         assert _synchronous(store) == 2
+    with CounterStore.reinitialise(healthy, above=6, durable=False) as store:
+        assert _synchronous(store) == 1
     lost = tmp_path / "l.sqlite3"
     lost.write_bytes(b"")  # lost its state: rebuilt
     with CounterStore.reinitialise(lost, above=5) as store:
