@@ -60,10 +60,13 @@ def read_date_time(reader: Reader) -> datetime | DateTimePattern:
         field(second),
     )
     if None in fields or month > 12 or day > 31:
-        if any(v is not None and v >= 0xFD for v in fields[1:3]):
-            # 0xFD/0xFE in month/day: DST and last-day markers, a schedule not a date.
-            fields = tuple(None if v is not None and v >= 0xFD else v for v in fields)  # type: ignore[assignment]
-        return DateTimePattern(*fields)
+        # 0xFD/0xFE in month or day: DST and last-day markers, a schedule not a date.
+        # Only in those two fields: a year such as 2024 is above 0xFD too.
+        def marker(value: int | None) -> int | None:
+            return None if value is not None and value >= 0xFD else value
+
+        y, mo, d, h, mi, s = fields
+        return DateTimePattern(y, marker(mo), marker(d), h, mi, s)
     tz = timezone.utc
     if deviation not in (_UNSPECIFIED_DEVIATION, 0):
         if not -840 <= deviation <= 840:
