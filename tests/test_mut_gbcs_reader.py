@@ -13,8 +13,11 @@ import base64
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from lxml import etree
 
+from duis._xsdlexical import is_base64
 from mmc.gbcs import GBCSFormatError, message_code
 from mmc.gbcs._cursor import Reader
 from mmc.gbcs._datetime import DateTimePattern, read_date_time
@@ -333,3 +336,15 @@ def test_hex_is_judged_on_its_first_64_bytes() -> None:
 def test_message_codes_print_what_they_name() -> None:
     assert str(message_code(0x0027)) == "0x0027 ECS17b"
     assert str(message_code(0xFFF0)) == "0xFFF0 unknown message code"
+
+
+@given(st.text(alphabet="AQgw+/=Zz9 ", max_size=24))
+@example("QQ==")
+@example("QUI=")
+@example("Q Q = =")
+@example("QQ=A")
+def test_what_the_base64_lexical_check_admits_always_decodes(value: str) -> None:
+    # payload_bytes decodes without a fallback: is_base64 must admit nothing that
+    # base64 with validation refuses.
+    if is_base64(value):
+        base64.b64decode(value.replace(" ", ""), validate=True)
