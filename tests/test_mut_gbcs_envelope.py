@@ -252,3 +252,70 @@ def test_a_block_inside_a_block_is_refused_where_the_inner_one_starts() -> None:
         47,
         "byte 47: a General Block Transfer block inside a block",
     )
+
+
+def test_a_message_of_exactly_the_limit_is_read_not_refused_for_its_size() -> None:
+    raw = general_signing(signature=b"")
+    exact = raw + bytes(MAX_MESSAGE - len(raw))
+    offset, message = refusal(exact)
+    assert (offset, message) == (
+        38,
+        f"byte 38: {MAX_MESSAGE - 38} unexpected bytes after the signature",
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "offset", "message"),
+    [
+        (general_signing()[:30], 30, "truncated: other-information missing"),
+        (general_signing()[:31], 31, "truncated: other-information needs 2 bytes, 0 left"),
+        (general_signing()[:33], 33, "truncated: content missing"),
+        (general_signing()[:35], 34, "truncated: content needs 3 bytes, 1 left"),
+        (
+            general_signing(signature=None) + b"\x40" + SIGNATURE[:10],
+            38,
+            "truncated: signature needs 64 bytes, 10 left",
+        ),
+        (
+            general_signing()[:30] + b"\x81\x02" + general_signing()[31:],
+            30,
+            "other-information: 81 02 is not the shortest BER form",
+        ),
+        (
+            general_signing()[:33] + b"\x81\x03" + general_signing()[34:],
+            33,
+            "content: 81 03 is not the shortest BER form",
+        ),
+        (
+            general_signing(signature=None) + b"\x81\x40" + SIGNATURE,
+            37,
+            "signature: 81 40 is not the shortest BER form",
+        ),
+        (b"\xdd\x00\x00", 3, "truncated: MAC header field (zero length) missing"),
+    ],
+    ids=[
+        "other-length",
+        "other-bytes",
+        "content-length",
+        "content-bytes",
+        "signature-bytes",
+        "other-shortest",
+        "content-shortest",
+        "signature-shortest",
+        "mac-zero-field",
+    ],
+)
+def test_each_field_names_itself_when_truncated_or_not_in_shortest_form(
+    raw: bytes, offset: int, message: str
+) -> None:
+    assert refusal(raw) == (offset, f"byte {offset}: {message}")
+
+
+def test_the_mac_header_length_must_be_in_shortest_form() -> None:
+    raw = mac_header(general_signing(signature=None))
+    assert raw[7] < 0x80
+    longer = raw[:7] + b"\x81" + raw[7:]
+    assert refusal(longer) == (
+        7,
+        f"byte 7: MAC header: 81 {raw[7]:02X} is not the shortest BER form",
+    )
