@@ -256,3 +256,93 @@ def test_a_grouping_header_date_time_is_read_or_refused_at_its_length_byte() -> 
         29,
         "byte 29: truncated: date-time length missing",
     )
+
+
+# -- truncation: every cut names the field it fell in -------------------------------------
+
+
+def _parties_cut(n: int) -> str:
+    """What the transaction id and system titles (bytes 1..28) say when cut at ``n``."""
+    if n == 1:
+        return "byte 1: truncated: transaction-id length missing"
+    if n == 2:
+        return "byte 2: truncated: CRA flag missing"
+    if n <= 10:
+        return f"byte 3: truncated: originator counter needs 8 bytes, {n - 3} left"
+    if n == 11:
+        return "byte 11: truncated: business originator length missing"
+    if n <= 19:
+        return f"byte 12: truncated: business originator needs 8 bytes, {n - 12} left"
+    if n == 20:
+        return "byte 20: truncated: business target length missing"
+    return f"byte 21: truncated: business target needs 8 bytes, {n - 21} left"
+
+
+def _block_cut(n: int) -> str:
+    if n == 0:
+        return "byte 0: truncated: routing header tag missing"
+    if n <= 28:
+        return _parties_cut(n)
+    return {
+        29: "byte 29: truncated: date-time length missing",
+        30: "byte 30: truncated: other-information missing",
+        31: "byte 31: truncated: other-information needs 2 bytes, 0 left",
+        32: "byte 31: truncated: other-information needs 2 bytes, 1 left",
+        33: "byte 33: truncated: key-info missing",
+        34: "byte 34: truncated: ciphered content missing",
+    }.get(n, f"byte 35: truncated: ciphered content needs 15 bytes, {n - 35} left")
+
+
+@pytest.mark.parametrize("n", range(50))
+def test_a_block_cut_anywhere_names_the_field_it_was_cut_in(n: int) -> None:
+    raw = block()  # 50 bytes; its content (35..49) is 15 bytes
+    assert len(raw) == 50
+    assert refusal(raw[:n])[1] == _block_cut(n)
+
+
+def _content_cut(k: int) -> str:
+    if k < 5:
+        return f"byte 35: truncated: security header needs 5 bytes, {k} left"
+    return {
+        5: "byte 40: truncated: GBT tag missing",
+        6: "byte 41: truncated: block-control missing",
+        7: "byte 42: truncated: block-number needs 2 bytes, 0 left",
+        8: "byte 42: truncated: block-number needs 2 bytes, 1 left",
+        9: "byte 44: truncated: block-number-ack needs 2 bytes, 0 left",
+        10: "byte 44: truncated: block-number-ack needs 2 bytes, 1 left",
+        11: "byte 46: truncated: block-data missing",
+    }.get(k, f"byte 47: truncated: block-data needs 3 bytes, {k - 12} left")
+
+
+@pytest.mark.parametrize("k", range(15))
+def test_a_block_whose_content_is_short_names_the_apdu_field(k: int) -> None:
+    # The content's own length says k: the routing header is whole, the APDU is not.
+    raw = block()
+    short = raw[:34] + bytes([k]) + raw[35 : 35 + k]
+    assert refusal(short)[1] == _content_cut(k)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            block()[:30] + b"\x81\x02" + block()[31:],
+            "byte 30: other-information: 81 02 is not the shortest BER form",
+        ),
+        (
+            block()[:34] + b"\x81\x0f" + block()[35:],
+            "byte 34: ciphered content: 81 0F is not the shortest BER form",
+        ),
+    ],
+    ids=["other-information", "ciphered-content"],
+)
+def test_routing_header_lengths_must_be_in_shortest_form(raw: bytes, message: str) -> None:
+    assert refusal(raw)[1] == message
+
+
+def test_the_block_data_length_is_a_dlms_length_any_form() -> None:
+    # A-XDR lengths inside the DLMS APDU are not held to the shortest form.
+    raw = block()
+    longer = raw[:34] + bytes([16]) + raw[35:46] + b"\x81\x03" + raw[47:]
+    b = read_block(longer)
+    assert (b.data, b.data_start) == (b"\x11\x22\x33", 48)

@@ -319,3 +319,49 @@ def test_the_mac_header_length_must_be_in_shortest_form() -> None:
         7,
         f"byte 7: MAC header: 81 {raw[7]:02X} is not the shortest BER form",
     )
+
+
+def _signing_cut(n: int) -> str:
+    if n == 0:
+        return "byte 0: truncated: grouping header tag missing"
+    if n == 1:
+        return "byte 1: truncated: transaction-id length missing"
+    if n == 2:
+        return "byte 2: truncated: CRA flag missing"
+    if n <= 10:
+        return f"byte 3: truncated: originator counter needs 8 bytes, {n - 3} left"
+    if n == 11:
+        return "byte 11: truncated: business originator length missing"
+    if n <= 19:
+        return f"byte 12: truncated: business originator needs 8 bytes, {n - 12} left"
+    if n == 20:
+        return "byte 20: truncated: business target length missing"
+    if n <= 28:
+        return f"byte 21: truncated: business target needs 8 bytes, {n - 21} left"
+    return {
+        29: "byte 29: truncated: date-time length missing",
+        30: "byte 30: truncated: other-information missing",
+        31: "byte 31: truncated: other-information needs 2 bytes, 0 left",
+        32: "byte 31: truncated: other-information needs 2 bytes, 1 left",
+        33: "byte 33: truncated: content missing",
+    }.get(n, f"byte 34: truncated: content needs 3 bytes, {n - 34} left")
+
+
+@pytest.mark.parametrize("n", range(37))
+def test_a_message_cut_anywhere_names_the_field_it_was_cut_in(n: int) -> None:
+    raw = general_signing(signature=b"")
+    assert refusal(raw[:n])[1] == _signing_cut(n)
+    assert read_envelope(raw[:37]).signature_offset is None  # cut after the content: whole
+
+
+@pytest.mark.parametrize("n", range(1, 62))
+def test_a_mac_header_cut_anywhere_names_where(n: int) -> None:
+    raw = mac_header(general_signing(signature=None))
+    assert len(raw) == 62 and raw[7] == 54
+    if n <= 6:
+        expected = f"byte {n}: truncated: MAC header field (zero length) missing"
+    elif n == 7:
+        expected = "byte 7: truncated: MAC header missing"
+    else:
+        expected = f"byte 8: MAC header length 54 but {n - 8} bytes follow"
+    assert refusal(raw[:n])[1] == expected
