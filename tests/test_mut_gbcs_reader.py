@@ -250,6 +250,8 @@ def test_hex_text_with_any_whitespace() -> None:
         ("G0", 0, "byte 0: not hexadecimal text (digit 1)"),
         ("DF 0g", 1, "byte 1: not hexadecimal text (digit 4)"),
         ("DF09\u00e9", 2, "byte 2: not hexadecimal text (digit 5)"),
+        ("DFXX", 1, "byte 1: not hexadecimal text (digit 3)"),  # X is not a hex digit
+        ("df0g", 1, "byte 1: not hexadecimal text (digit 4)"),  # lower case is hex
     ],
 )
 def test_bad_hex_names_the_digit_and_its_byte(text: str, offset: int, message: str) -> None:
@@ -348,3 +350,46 @@ def test_what_the_base64_lexical_check_admits_always_decodes(value: str) -> None
     # base64 with validation refuses.
     if is_base64(value):
         base64.b64decode(value.replace(" ", ""), validate=True)
+
+
+def test_zero_bytes_can_be_taken_or_skipped_anywhere() -> None:
+    r = Reader(b"\x01", 1)
+    assert r.take(0) == b"" and r.pos == 1
+    r.skip(0)
+    assert r.pos == 1
+    assert refused(Reader(b"").length) == (0, "byte 0: truncated: length missing")
+
+
+def test_a_deviation_of_one_minute_is_a_deviation() -> None:
+    value = read_date_time(Reader(_dt(deviation=1)))
+    assert isinstance(value, datetime) and value.utcoffset() == timedelta(minutes=-1)
+
+
+def test_input_sniffing_strips_only_a_bom_and_xml_whitespace() -> None:
+    assert gbcs_input(b"XX<a/>").form == "binary"  # X is not whitespace
+    from duis._exceptions import MalformedXMLError
+
+    with pytest.raises(MalformedXMLError) as info:
+        gbcs_input(b" <a", source="f.xml")
+    assert info.value.source == "f.xml"
+
+
+def test_a_duis_input_over_the_size_limit_is_refused() -> None:
+    from duis._exceptions import XMLLimitError
+
+    with pytest.raises(XMLLimitError) as info:
+        gbcs_input(_duis(b"\xdf" * 40), source="big.xml", max_bytes=64)
+    assert info.value.source == "big.xml"
+
+
+def test_a_message_describes_itself_in_one_line() -> None:
+    from mmc.gbcs import read_message
+    from tests.gbcs_builders import general_signing
+
+    unsigned = read_message(general_signing(code=0x0027)).describe()
+    assert unsigned == (
+        "general-signing command 0x0027 ECS17b counter 1110 90-B3-D5-1F-30-01-00-00 -> "
+        "00-DB-12-34-56-78-90-A0, payload 3 bytes, unsigned"
+    )
+    signed = read_message(general_signing(code=0x0027, signature=bytes(64))).describe()
+    assert signed.endswith(", payload 3 bytes, signature 64 bytes")
