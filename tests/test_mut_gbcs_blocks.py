@@ -346,3 +346,14 @@ def test_the_block_data_length_is_a_dlms_length_any_form() -> None:
     longer = raw[:34] + bytes([16]) + raw[35:46] + b"\x81\x03" + raw[47:]
     b = read_block(longer)
     assert (b.data, b.data_start) == (b"\x11\x22\x33", 48)
+
+
+def test_read_blocks_gives_the_carried_messages_grouping_header() -> None:
+    from mmc.gbcs import read_blocks
+    from tests.gbcs_builders import general_signing
+
+    message = general_signing(cra=2, code=0x0059, payload=bytes(range(40)))
+    blocks = [block(1, message[:30], control=0), block(2, message[30:])]
+    envelope = read_blocks(blocks)
+    assert (envelope.message_code, envelope.payload) == (0x0059, bytes(range(40)))
+    assert envelope.raw == message

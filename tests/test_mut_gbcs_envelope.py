@@ -365,3 +365,43 @@ def test_a_mac_header_cut_anywhere_names_where(n: int) -> None:
     else:
         expected = f"byte 8: MAC header length 54 but {n - 8} bytes follow"
     assert refusal(raw[:n])[1] == expected
+
+
+def test_the_mac_headers_own_fields_name_themselves_when_cut() -> None:
+    head = b"\xdd" + bytes(6)
+    assert refusal(head + b"\x00") == (8, "byte 8: truncated: security control missing")
+    assert refusal(head + b"\x03\x11\x00\x00") == (
+        9,
+        "byte 9: truncated: invocation counter needs 4 bytes, 2 left",
+    )
+    # Room for the DF tag and the 12-byte MAC, and nothing more: read on, then refused
+    # inside the message; one byte less has no room at all.
+    room = head + bytes([1 + 4 + 13]) + b"\x11" + bytes(4) + b"\xdf" + bytes(12)
+    assert refusal(room) == (14, "byte 14: truncated: transaction-id length missing")
+    less = head + bytes([1 + 4 + 12]) + b"\x11" + bytes(4) + b"\xdf" + bytes(11)
+    assert refusal(less)[1] == (
+        "byte 13: truncated MAC header: no room for a message and the 12-byte MAC"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "offset", "message"),
+    [
+        # each malformed field with the byte beside it set to what the field should
+        # hold, so a fast-path check of the wrong byte would accept the message
+        ({2: 0, 3: 2}, 2, "CRA flag 0: expected 1 (command), 2 (response) or 3 (alert)"),
+        ({11: 7, 12: 8}, 11, "business originator must be 8 bytes (an EUI-64)"),
+        ({20: 9, 21: 8}, 20, "business target must be 8 bytes (an EUI-64)"),
+        ({11: 7}, 11, "business originator must be 8 bytes (an EUI-64)"),
+        ({20: 9}, 20, "business target must be 8 bytes (an EUI-64)"),
+    ],
+    ids=["cra-beside", "originator-beside", "target-beside", "originator-08s", "target-08s"],
+)
+def test_the_fast_path_checks_exactly_the_header_bytes(
+    changes: dict[int, int], offset: int, message: str
+) -> None:
+    # A payload of 08 bytes: a check counted from the wrong end would find 08 there.
+    raw = bytearray(general_signing(payload=b"\x08" * 20, signature=b""))
+    for at, value in changes.items():
+        raw[at] = value
+    assert refusal(bytes(raw)) == (offset, f"byte {offset}: {message}")

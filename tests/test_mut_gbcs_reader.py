@@ -393,3 +393,10 @@ def test_a_message_describes_itself_in_one_line() -> None:
     )
     signed = read_message(general_signing(code=0x0027, signature=bytes(64))).describe()
     assert signed.endswith(", payload 3 bytes, signature 64 bytes")
+
+
+def test_signed_integers_name_themselves_when_cut() -> None:
+    assert refused(Reader(b"\x01").sint, 2) == (
+        0,
+        "byte 0: truncated: integer needs 2 bytes, 1 left",
+    )
