@@ -787,3 +787,49 @@ def test_header_found_after_a_comment_and_the_body() -> None:
         f"</sr:Body><sr:Header>{OK_HEADER}</sr:Header></sr:Request>"
     ).encode()
     assert rules_of(data) == ["srv.body-mismatch"]
+
+
+def test_the_derived_tables_are_built_on_first_use_and_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Built once per configuration: from nothing (a fresh process) the verdicts are
+    # the same, and the same configuration gets the same tables back.
+    monkeypatch.setattr(_request, "_derived", None)
+    config = Config()
+    assert rules_of(request("4.1.1", cv="4"), config) == ["cv.not-allowed"]
+    assert _request._derive(config) is _request._derive(config)
+    assert _request._derive(config).config is config
+    other = Config()
+    assert _request._derive(other) is not _request._derive(config)
+
+
+def test_an_install_code_request_with_an_empty_body_gives_no_finding() -> None:
+    header = (
+        RID + "<sr:CommandVariant>1</sr:CommandVariant>"
+        "<sr:ServiceReference>8.11</sr:ServiceReference>"
+        "<sr:ServiceReferenceVariant>8.11</sr:ServiceReferenceVariant>"
+    )
+    assert rules_of(_doc(header, "")) == []  # no install code to judge, and no crash
+
+
+def test_an_extra_header_element_does_not_shift_what_is_read() -> None:
+    # RequestID, an element DUIS does not define, then CV, SR, SRV: the last three are
+    # still the ones read (ServiceReference 4.1 belongs to 4.1.1: no mismatch).
+    header = (
+        RID + "<sr:Extra>x</sr:Extra><sr:CommandVariant>1</sr:CommandVariant>"
+        "<sr:ServiceReference>4.1</sr:ServiceReference>"
+        "<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant>"
+    )
+    assert rules_of(_doc(header, "<sr:ReadInstantaneousImportRegisters/>")) == []
+    wrong_sr = header.replace(">4.1<", ">4.2<")
+    assert rules_of(_doc(wrong_sr, "<sr:ReadInstantaneousImportRegisters/>")) == ["srv.sr-mismatch"]
+
+
+def test_a_service_reference_mismatch_is_found_by_the_full_scan_too() -> None:
+    # Out of the XSD's order (SRV before SR): the slow path reads each element by tag.
+    header = (
+        RID + "<sr:CommandVariant>1</sr:CommandVariant>"
+        "<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant>"
+        "<sr:ServiceReference>4.2</sr:ServiceReference>"
+    )
+    assert rules_of(_doc(header, "<sr:ReadInstantaneousImportRegisters/>")) == ["srv.sr-mismatch"]

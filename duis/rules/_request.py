@@ -176,7 +176,7 @@ def _check(root: etree._Element, report: Report, config: Config) -> None:
         cv = None
     originator: str | None
     target: str | None
-    parts = _text(rid_el).upper().split(":") if rid_el is not None else []
+    parts = _text(rid_el).upper().split(":")  # no RequestID: [""], not three parts
     if len(parts) == 3 and len(parts[0]) == 23 and len(parts[1]) == 23:
         originator, target = parts[0], parts[1]
     else:
@@ -212,7 +212,7 @@ def _check(root: etree._Element, report: Report, config: Config) -> None:
         if body_el is not None and row.srv == _INSTALL_CODE_SRV:
             _install_code(report, body_el, config)
         if cv_allowed and content is not None and cv in _ON_DEMAND_ONLY_CVS:
-            _future_dated_cv(report, row, cv, content)
+            _future_dated_cv(report, cv, content)
     elif cv == 9:
         _cv_not_allowed(report, None, cv, frozenset(), cv_el)
     if originator is not None and originator == target and rid_el is not None:
@@ -455,7 +455,7 @@ def _generation_unknown(report: Report, allowed: tuple[int, ...], el: etree._Ele
     )
 
 
-def _future_dated_cv(report: Report, row: SRV, cv: int, content: etree._Element) -> None:
+def _future_dated_cv(report: Report, cv: int, content: etree._Element) -> None:
     """Report ``future-dated.command-variant`` (why it exists: its entry in the rule table)."""
     first = first_element(content)
     if first is not None and first.tag == _EXECUTION:
