@@ -43,6 +43,7 @@ from signing._compact import compact, is_compact
 from signing._exceptions import (
     AlgorithmError,
     BadSignatureError,
+    CertificateError,
     CommentInjectionError,
     DigestMismatchError,
     KeyInfoError,
@@ -276,12 +277,10 @@ def verify(
             )
     r = int.from_bytes(parsed.value[:32], "big")
     s = int.from_bytes(parsed.value[32:], "big")
-    public_key = signer.public_key
-    if not isinstance(public_key.curve, ec.SECP256R1):
-        raise AlgorithmError(
-            f"signer's key is on {public_key.curve.name}, not P-256 ({signer.describe()})",
-            source=name,
-        )
+    try:
+        public_key = signer.public_key  # refuses any key but P-256, SMKI's only kind
+    except CertificateError as exc:
+        raise AlgorithmError(f"signer's {exc.message} ({signer.describe()})", source=name) from None
     if not any(
         _verifies(public_key, encode_dss_signature(r, s), form) for form in parsed.signed_info_forms
     ):
