@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
-from test_mut_signing import NS, SOURCE, _find, _tampered, _World
+from test_mut_signing import NS, SOURCE, _find, _tampered, _with_role_code, _World
 
 from duis.ids import EUI64
 from signing import (
@@ -186,3 +186,16 @@ def test_a_verified_message_carries_the_signers_warnings(world: _World) -> None:
 def test_the_namespaces_are_the_test_modules(world: _World) -> None:
     # The helpers come from test_mut_signing: its namespace map is the one used here.
     assert NS["ds"] == "http://www.w3.org/2000/09/xmldsig#"
+
+
+def test_a_signers_warnings_reach_the_verified_message(world: _World) -> None:
+    # The DSP's certificate re-issued with its role written in decimal (137, as in
+    # DCC's early test certificate): accepted as 89 with a warning, which the
+    # verified message carries.
+    cert = _with_role_code(world.pki, world.dsp.certificate, "137")
+    assert len(cert.warnings) == 1
+    signed = sign(RESPONSE, credentials=world.dsp, preserve_counter=True, validate=False).xml
+    root = etree.fromstring(signed)
+    _find(root, ".//ds:X509SerialNumber").text = str(cert.serial)
+    verified = verify(etree.tostring(root), Keystore([cert]))
+    assert verified.warnings == cert.warnings
