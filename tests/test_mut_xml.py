@@ -7,6 +7,7 @@ by hand, the limits passed in. A refusal names the source, the line and what to 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import IO
 
@@ -367,3 +368,44 @@ def test_wide_documents_read_as_their_layout(
     assert refusal(UnsafeXMLError, declared)[3] == (
         f"declares encoding 'ISO-8859-1' but its bytes are {layout}; refused (nothing was read)"
     )
+
+
+# -- reading a path through its descriptor --------------------------------------------
+
+
+def test_a_path_is_read_whole_at_any_size_up_to_the_limit(tmp_path: Path) -> None:
+    for size in (0, 1, 4095, 4096, 70_000, 200_000):
+        target = tmp_path / f"f{size}"
+        target.write_bytes(bytes(range(256)) * (size // 256) + b"z" * (size % 256))
+        assert xml._read_path(str(target), 200_000) == target.read_bytes()
+    # Over the limit: one byte more than it, so the caller can say "too large".
+    assert len(xml._read_path(str(tmp_path / "f200000"), 1000)) == 1001
+    assert len(xml._read_path(str(tmp_path / "f70000"), 69_999)) == 70_000
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_read_to_its_end_in_pieces_and_bounded(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "q.xml"
+    os.mkfifo(fifo)
+    body = b"<a>" + b"x" * 150_000 + b"</a>"
+
+    def write(data: bytes) -> None:
+        try:
+            with open(fifo, "wb") as fh:
+                for at in range(0, len(data), 7000):  # many short writes: short reads
+                    fh.write(data[at : at + 7000])
+                    fh.flush()
+        except BrokenPipeError:
+            pass  # the reader stopped at the limit
+
+    writer = threading.Thread(target=write, args=(body,))
+    writer.start()
+    assert xml.read_input(fifo)[0] == body
+    writer.join()
+    writer = threading.Thread(target=write, args=(body,))
+    writer.start()
+    with pytest.raises(XMLLimitError, match="larger than the limit of 100000 bytes"):
+        xml.read_input(fifo, max_bytes=100_000)
+    writer.join()
