@@ -63,6 +63,18 @@ class Message:
             severity = found.severity
         return cls(severity, rule, text, line, path, column)
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Sent back by every batch worker: enums by value, read back by a dict lookup
+        # (pickle's default calls Enum(value), several times the rest of the load).
+        return _message, (
+            self.severity.value,
+            self.rule,
+            self.text,
+            self.line,
+            self.path,
+            self.column,
+        )
+
     def to_json(self) -> dict[str, object]:
         return {
             "severity": self.severity.value,
@@ -120,6 +132,16 @@ class Report:
             Message.of(rule, text, line=line, path=path, column=column, severity=severity)
         )
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _report, (
+            self.source,
+            self.kind.value,
+            self.schema,
+            self.schema_version,
+            self.srv,
+            self.messages,
+        )
+
     def rules(self) -> set[str]:
         """The rule ids that fired: handy in tests and for ``--select`` checks."""
         return {m.rule for m in self.messages}
@@ -134,3 +156,24 @@ class Report:
             "srv": self.srv,
             "messages": [m.to_json() for m in self.messages],
         }
+
+
+_SEVERITIES = {s.value: s for s in Severity}
+_KINDS = {k.value: k for k in Kind}
+
+
+def _message(
+    severity: str, rule: str, text: str, line: int | None, path: str | None, column: int | None
+) -> Message:
+    return Message(_SEVERITIES[severity], rule, text, line, path, column)
+
+
+def _report(
+    source: str,
+    kind: str,
+    schema: str | None,
+    schema_version: str | None,
+    srv: str | None,
+    messages: list[Message],
+) -> Report:
+    return Report(source, _KINDS[kind], schema, schema_version, srv, messages)

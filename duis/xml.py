@@ -344,7 +344,7 @@ def read_input(
     elif isinstance(data, io.IOBase) or hasattr(data, "read"):
         name = source or input_name(data)
         try:
-            raw = _read_bounded(data, max_bytes)  # type: ignore[arg-type]
+            raw = _read_bounded(data, max_bytes)
         except OSError as exc:
             raise InputError(f"cannot read: {exc}", source=name) from None
         if isinstance(raw, str):
@@ -502,7 +502,7 @@ def _refuse_entities(root: etree._Element, name: str) -> None:
 
 
 def _refuse_nodes(root: etree._Element, name: str, kinds: tuple[object, ...]) -> None:
-    for node in root.iter(*kinds):  # type: ignore[call-overload]
+    for node in root.iter(*kinds):
         what = "an entity reference" if isinstance(node, etree._Entity) else "XInclude"
         raise UnsafeXMLError(
             f"document uses {what}; refused (nothing was resolved)",

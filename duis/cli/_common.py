@@ -27,6 +27,7 @@ from duis._exceptions import DuisError
 
 if TYPE_CHECKING:
     from duis.cli._inputs import Document, Note, Problem
+    from duis.config import Config
     from duis.ids import EUI64
     from duis.report import Kind, Report
     from duis.schemas import SchemaRegistry
@@ -43,6 +44,7 @@ __all__ = [
     "parse_at",
     "parse_eui",
     "print_error",
+    "registry_for",
     "registry_from",
     "run_batch",
     "use_color",
@@ -167,6 +169,23 @@ def registry_from(schema_dirs: tuple[str, ...]) -> SchemaRegistry:
     except DuisError as exc:
         fail_setup(exc)
     _REGISTRIES[schema_dirs] = registry
+    return registry
+
+
+_BY_CONFIG: dict[int, tuple[Config, SchemaRegistry]] = {}
+
+
+def registry_for(config: Config) -> SchemaRegistry:
+    """:func:`registry_from` for a Config's ``schema_dirs``, looked up by the Config.
+
+    Called for every file of a batch: the Resolver hands out one Config object per
+    settings file, so its identity finds the registry without rebuilding the key.
+    """
+    known = _BY_CONFIG.get(id(config))
+    if known is not None and known[0] is config:
+        return known[1]
+    registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+    _BY_CONFIG[id(config)] = (config, registry)
     return registry
 
 

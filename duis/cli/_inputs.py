@@ -18,17 +18,21 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 __all__ = ["Document", "Note", "Problem", "expand", "paths_from"]
 
 
-@dataclass(frozen=True)
-class Document:
-    """One input: a file path, or ``-`` for standard input (``data`` then holds it)."""
+class Document(NamedTuple):
+    """One input: a file path, or ``-`` for standard input (``data`` then holds it).
+
+    A tuple of strings, not a dataclass of :class:`~pathlib.Path`: the parent process
+    makes one per file walked and sends it to a worker, and building and pickling Path
+    objects was most of that serial work.
+    """
 
     name: str
-    path: Path | None
+    path: str | None
     data: bytes | None = None
     #: Path below the folder argument it was found in (None: named explicitly), so
     #: ``sign -o DIR`` can keep the layout.
@@ -52,10 +56,10 @@ class Note:
 
 
 #: Decides whether a walked path is left out (exclude patterns, .gitignore).
-Excluder = Callable[[Path, bool], bool]
+Excluder = Callable[[str, bool], bool]
 
 
-def _never(path: Path, is_dir: bool) -> bool:
+def _never(path: str, is_dir: bool) -> bool:
     return False
 
 
@@ -108,31 +112,32 @@ def expand(
         test = excluded(raw) if excluded is not None else _never
         if stat.S_ISDIR(st.st_mode):
             found = False
-            for item in _walk(path, test, ""):
+            for item in _walk(str(path), test, ""):
                 if isinstance(item, Document):
                     found = True
                 yield item
             if not found:
                 yield Problem(raw, "no XML files in this folder (is the path right?)")
-        elif force_exclude and test(path, False):
+        elif force_exclude and test(raw, False):
             yield Note(raw, "excluded by the settings; not checked")
         else:
             # Named explicitly: read as given, even a FIFO (the user asked for it).
-            yield Document(raw, path)
+            yield Document(raw, raw)
 
 
-def _walk(folder: Path, excluded: Excluder, prefix: str) -> Iterator[Document | Problem | Note]:
+def _walk(folder: str, excluded: Excluder, prefix: str) -> Iterator[Document | Problem | Note]:
     """Depth-first, entries of each folder sorted so the whole walk is in path order.
 
     ``prefix`` is ``folder`` relative to the folder the walk started in ("" there, else
-    "a/b/"): built up by string, because ``Path.relative_to`` for each file was a large
-    part of the parent's serial work in a parallel run.
+    "a/b/"): built up by string, as are the paths (``os.scandir`` gives each entry's),
+    because Path objects and ``relative_to`` for each file were most of the parent's
+    serial work in a parallel run.
     """
     try:
         with os.scandir(folder) as it:
             entries = [(e.name, e) for e in it if not e.name.startswith(".")]
     except OSError as exc:
-        yield Problem(str(folder), f"cannot read folder: {exc.strerror or exc}")
+        yield Problem(folder, f"cannot read folder: {exc.strerror or exc}")
         return
     # A folder sorts as "name/", which is where its files fall in a sort of full paths.
     keyed: list[tuple[str, os.DirEntry[str], bool]] = []
@@ -143,8 +148,10 @@ def _walk(folder: Path, excluded: Excluder, prefix: str) -> Iterator[Document | 
             is_dir = False
         keyed.append((name + "/" if is_dir else name, entry, is_dir))
     keyed.sort(key=lambda k: k[0])
+    # Paths as pathlib prints them ("x.xml" in ".", not "./x.xml"): output is unchanged.
+    head = "" if folder == "." else folder if folder.endswith(os.sep) else folder + os.sep
     for _, entry, is_dir in keyed:
-        path = folder / entry.name
+        path = head + entry.name
         if is_dir:
             if not excluded(path, True):
                 yield from _walk(path, excluded, f"{prefix}{entry.name}/")
@@ -156,6 +163,6 @@ def _walk(folder: Path, excluded: Excluder, prefix: str) -> Iterator[Document | 
         except OSError:
             regular = False
         if not regular:
-            yield Note(str(path), "not a regular file (FIFO, device or socket); skipped")
+            yield Note(path, "not a regular file (FIFO, device or socket); skipped")
             continue
-        yield Document(str(path), path, relative=prefix + entry.name)
+        yield Document(path, path, relative=prefix + entry.name)

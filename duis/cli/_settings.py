@@ -58,6 +58,9 @@ class Resolver:
     respect_gitignore: bool | None = None
     _by_folder: dict[Path, Path | None] = field(default_factory=dict)
     _by_file: dict[Path | None, Config] = field(default_factory=dict)
+    #: config_for's answer per folder as the path spells it: the hot path of a batch
+    #: is then one dirname and one dict lookup, no Path built.
+    _by_dirname: dict[str, Config] = field(default_factory=dict)
     _selection: dict[Path | None, FileSelection] = field(default_factory=dict)
     _gitignores: dict[Path, Any] = field(default_factory=dict)
 
@@ -72,18 +75,25 @@ class Resolver:
             self._by_folder[key] = find_config(folder)
         return self._by_folder[key]
 
-    def config_for(self, path: Path | None) -> Config:
+    def config_for(self, path: str | Path | None) -> Config:
         """The Config for a file (None: standard input, judged from the current folder).
 
         Raises ConfigError for a settings file or option that is wrong.
         """
-        folder = path.parent if path is not None else Path.cwd()
-        source = self.settings_file(folder if str(folder) else Path("."))
+        dirname = os.path.dirname(path) if path is not None else None
+        if dirname is not None:
+            known = self._by_dirname.get(dirname)
+            if known is not None:
+                return known
+        folder = Path(dirname) if dirname else Path(".") if dirname is not None else Path.cwd()
+        source = self.settings_file(folder)
         found = self._by_file.get(source)
         if found is None:
             base = load_config(explicit=source) if source is not None else Config()
             found = apply_options(base, **self.overrides)
             self._by_file[source] = found
+        if dirname is not None and len(self._by_dirname) < 4096:
+            self._by_dirname[dirname] = found
         return found
 
     def selection(self, root: str) -> FileSelection:
@@ -105,7 +115,7 @@ class Resolver:
             self._selection[source] = found
         return found
 
-    def excluder(self, root: str) -> Callable[[Path, bool], bool]:
+    def excluder(self, root: str) -> Callable[[str, bool], bool]:
         """``(path, is_dir) -> bool``: whether a walk from ``root`` leaves ``path`` out."""
         selection = self.selection(root)
         patterns = selection.patterns()
@@ -114,14 +124,20 @@ class Resolver:
         base = selection.base.resolve()
         gitignore = selection.respect_gitignore
         repo = _repo_root(Path(root).resolve()) if gitignore else None
+        # Walked paths are relative to the current folder or absolute: made absolute
+        # by joining, as Path.resolve did, but its symlink lookups only for the root.
+        cwd = str(Path.cwd().resolve())
 
-        def excluded(path: Path, is_dir: bool) -> bool:
-            absolute = path.resolve() if not path.is_absolute() else path
-            if names is not None and _names_match(names, absolute, base, is_dir):
+        def excluded(path: str, is_dir: bool) -> bool:
+            text = path if os.path.isabs(path) else os.path.join(cwd, path)
+            if _UNTIDY in text or _DOUBLE in text:  # "./", "../" or "//" (given, not walked)
+                text = os.path.normpath(text)
+            absolute = Path(text) if (spec is not None or repo is not None) else None
+            if names is not None and _names_match(names, text, base, is_dir):
                 return True
-            if spec is not None and _matches(spec, absolute, base, is_dir):
+            if absolute is not None and spec is not None and _matches(spec, absolute, base, is_dir):
                 return True
-            if repo is not None:
+            if absolute is not None and repo is not None:
                 return self._git_ignored(absolute, is_dir, repo)
             return False
 
@@ -143,6 +159,10 @@ class Resolver:
                 if result.include is not None:
                     ignored = bool(result.include)
         return ignored
+
+
+_UNTIDY = os.sep + "."
+_DOUBLE = os.sep + os.sep
 
 
 def _literal_names(patterns: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
@@ -171,12 +191,12 @@ def _literal_names(patterns: tuple[str, ...]) -> tuple[frozenset[str], frozenset
 
 
 def _names_match(
-    names: tuple[frozenset[str], frozenset[str]], path: Path, base: Path, is_dir: bool
+    names: tuple[frozenset[str], frozenset[str]], path: str, base: Path, is_dir: bool
 ) -> bool:
     try:
         rel = _relative(path, base, False)
     except ValueError:  # outside the settings' folder: match on the name alone
-        rel = path.name
+        rel = os.path.basename(path)
     parts = rel.split("/")
     anywhere, folders = names
     if not anywhere.isdisjoint(parts):
@@ -192,7 +212,7 @@ def _spec(patterns: tuple[str, ...]) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def _relative(path: Path, base: Path, is_dir: bool) -> str:
+def _relative(path: str | Path, base: Path, is_dir: bool) -> str:
     """``path`` relative to ``base`` (posix form), ValueError when not under it.
 
     Lexical, as ``Path.relative_to``; on POSIX done on the strings (paths print
@@ -211,7 +231,7 @@ def _relative(path: Path, base: Path, is_dir: bool) -> str:
                 raise ValueError(f"{path} is not under {base}")
             rel = text[len(head) :]
     else:  # pragma: no cover - Windows: case and drive rules, leave them to pathlib
-        rel = path.relative_to(base).as_posix()
+        rel = Path(path).relative_to(base).as_posix()
     return rel + "/" if is_dir else rel
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._common import fail_setup, registry_from
+from duis.cli._common import fail_setup, registry_for
 from duis.versions import KNOWN_VERSIONS
 
 __all__ = ["schemas"]
@@ -48,7 +48,7 @@ def schemas(
         config = resolver.config_for(None)
     except DuisError as exc:
         fail_setup(exc)
-    registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+    registry = registry_for(config)
     embedded = registry.embedded()
     try:
         for bundle in registry.official:

@@ -36,7 +36,7 @@ from duis.cli._common import (
     open_output,
     parse_at,
     parse_eui,
-    registry_from,
+    registry_for,
     use_color,
 )
 from duis.cli._inputs import Document, Note, Problem, expand
@@ -130,7 +130,7 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
         respect_gitignore=opts.respect_gitignore,
     )
     try:
-        registry_from(tuple(str(d) for d in resolver.config_for(None).schema_dirs))
+        registry_for(resolver.config_for(None))
     except ConfigError as exc:
         fail_setup(exc)
     keystore: Keystore | None = (
@@ -217,7 +217,7 @@ def _targets(docs: list[Document], output: str | None, in_place: bool) -> dict[i
     signed, so no output is lost and no counter spent on it.
     """
     if in_place:
-        return {i: d.path for i, d in enumerate(docs) if d.path is not None}
+        return {i: Path(d.path) for i, d in enumerate(docs) if d.path is not None}
     if output is None or output == "-":
         return None
     if len(docs) <= 1 and not Path(output).is_dir():
@@ -279,7 +279,7 @@ class _Signer:
         except DuisError as exc:
             return error_report(doc.name, exc)
         if self.validate:
-            registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+            registry = registry_for(config)
             report = validate_tree(tree, schemas=registry, config=config, source=doc.name)
             if not report.valid:
                 first = report.errors[0]

@@ -22,7 +22,7 @@ from duis.cli._common import (
     error_report,
     fail_setup,
     parse_at,
-    registry_from,
+    registry_for,
     run_batch,
 )
 from duis.cli._inputs import Document, Note, Problem, expand
@@ -144,7 +144,7 @@ def validate(paths: tuple[str, ...], **kwargs: Any) -> None:
     try:
         # Settings for the current folder now: a wrong option is exit 2 before any file,
         # and the schemas compile once here, before the workers fork.
-        registry_from(tuple(str(d) for d in resolver.config_for(None).schema_dirs))
+        registry_for(resolver.config_for(None))
     except ConfigError as exc:
         fail_setup(exc)
     request = _load_request(kwargs["request_file"], max_bytes) if kwargs["request_file"] else None
@@ -226,7 +226,7 @@ class _Validator:
             config = self.resolver.config_for(doc.path)
         except ConfigError as exc:
             return Problem(doc.name, str(exc))
-        registry = registry_from(tuple(str(d) for d in config.schema_dirs))
+        registry = registry_for(config)
         if doc.data is not None:
             data = doc.data
         else:
