@@ -20,21 +20,27 @@ the project writes goes through here:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from duis._exceptions import InputError
 
 __all__ = [
+    "BatchWriter",
     "OutputError",
     "PartialWriteError",
     "Target",
     "atomic_write",
     "atomic_write_many",
     "check_targets",
+    "default_mode",
+    "fsync_folder",
+    "temp_beside",
     "write_files",
 ]
 
@@ -72,7 +78,8 @@ class Target:
     mode: int
 
 
-def _default_mode() -> int:
+def default_mode() -> int:
+    """Permission bits a new file gets here (0666 less the umask)."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
@@ -95,7 +102,7 @@ def _resolve(path: str | os.PathLike[str], *, overwrite_read_only: bool) -> Targ
     except FileNotFoundError:
         if not real.parent.is_dir():
             raise OutputError("its folder does not exist", source=name) from None
-        return Target(given, real, _default_mode())
+        return Target(given, real, default_mode())
     except OSError as exc:
         raise OutputError(f"cannot check it: {exc.strerror or exc}", source=name) from None
     if not stat.S_ISREG(st.st_mode):
@@ -145,8 +152,8 @@ def _refuse_clashes(targets: list[Target]) -> None:
         seen[key] = target.given
 
 
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename durable on POSIX; Windows cannot open a folder (nothing to do).
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows cannot open a folder)."""
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
     try:
         fd = os.open(folder, flags)
@@ -159,25 +166,55 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+_TEMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def temp_beside(folder: str | os.PathLike[str], name: str) -> tuple[int, str]:
+    """``(fd, path)`` of a new private file ``.NAME.XXXXXXXXXXXX.tmp`` in ``folder``.
+
+    The one way this project makes a temporary file to rename onto ``name``: created
+    exclusively (never an existing file or a link followed), mode 0600 until the
+    caller sets the final one. ``tempfile.mkstemp`` cost twice this per file of a
+    batch (its name generator and the file object around it). OSError on failure.
+    """
+    for _ in range(100):
+        path = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(path, _TEMP_FLAGS, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(folder))
+
+
 def _write_temp(target: Target, data: bytes, *, sync: bool = True) -> str:
     """A temporary file beside the target holding ``data``; fsynced unless ``sync`` is
     False (then the caller fsyncs it, see :func:`_fsync_all`)."""
-    import tempfile  # only when writing: `duis validate` imports this module for -o
-
-    folder = target.real.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.real.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = temp_beside(target.real.parent, target.real.name)
     except OSError as exc:
         raise OutputError(
             f"cannot write here: {exc.strerror or exc}", source=str(target.given)
         ) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, target.mode)
             if sync:
-                os.fsync(fh.fileno())
-        os.chmod(tmp, target.mode)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
+            os.chmod(tmp, target.mode)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -255,10 +292,25 @@ def write_files(
 def _write_checked(targets: list[Target], datas: list[bytes]) -> None:
     """:func:`write_files` for targets :func:`check_targets` has resolved."""
     temps: list[str] = []
-    done = 0
     try:
         for target, data in zip(targets, datas, strict=True):
             temps.append(_write_temp(target, data, sync=False))
+    except BaseException:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    _commit(targets, temps)
+
+
+def _commit(targets: list[Target], temps: list[str]) -> None:
+    """fsync every temporary, rename each onto its target, fsync each folder once.
+
+    Every temporary is removed on failure; a rename that fails raises
+    :class:`PartialWriteError` naming what was and was not written.
+    """
+    done = 0
+    try:
         # Every byte is on disk before the first rename: a crash then leaves either the
         # old file or the whole new one under each name, never a renamed empty file.
         _fsync_all(temps, targets)
@@ -282,7 +334,101 @@ def _write_checked(targets: list[Target], datas: list[bytes]) -> None:
     finally:
         # The renames that happened are made durable even when a later one failed.
         for folder in dict.fromkeys(t.real.parent for t in targets[:done]):
-            _fsync_folder(folder)
+            fsync_folder(folder)
+
+
+class BatchWriter:
+    """:func:`atomic_write_many` with the temporaries written while the caller works.
+
+    ``duis sign`` makes its outputs one at a time; creating and writing each one's
+    temporary file is system time that a background thread spends while the next
+    message is signed. :meth:`commit` then does what ``atomic_write_many`` does after
+    writing: fsync all, rename, fsync each folder once; its answer is the same (the
+    refused targets, with why). Nothing is renamed before :meth:`commit`, and
+    :meth:`discard` (or a failed commit) removes every temporary.
+    """
+
+    def __init__(self, *, overwrite_read_only: bool = False) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._overwrite = overwrite_read_only
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="duis-write")
+        self._pending: list[tuple[Path, Any]] = []
+
+    def add(self, path: Path, data: bytes) -> None:
+        """Queue ``data`` for ``path``; its temporary is written in the background."""
+        self._pending.append((path, self._pool.submit(self._prepare, path, data)))
+
+    def _prepare(self, path: Path, data: bytes) -> tuple[Target, str] | OutputError:
+        try:
+            (target,) = check_targets([path], overwrite_read_only=self._overwrite)
+            return target, _write_temp(target, data, sync=False)
+        except OutputError as exc:
+            return exc
+
+    def _collect(self) -> list[tuple[Path, tuple[Target, str] | OutputError]]:
+        done = [(path, future.result()) for path, future in self._pending]
+        self._pending = []
+        return done
+
+    def discard(self) -> None:
+        """Remove every temporary written so far; nothing is renamed."""
+        for _, result in self._collect():
+            if not isinstance(result, OutputError):
+                with contextlib.suppress(OSError):
+                    os.unlink(result[1])
+
+    def commit(self) -> dict[Path, InputError]:
+        """Make every queued output durable and rename it into place; the refused ones."""
+        failed: dict[Path, InputError] = {}
+        good: list[tuple[Path, Target, str]] = []
+        try:
+            results = self._collect()
+        except BaseException:
+            self.discard()
+            raise
+        for path, result in results:
+            if isinstance(result, OutputError):
+                failed[path] = result
+            else:
+                good.append((path, *result))
+        if not good:
+            return failed
+        targets = [target for _, target, _ in good]
+        temps = [tmp for _, _, tmp in good]
+        try:
+            _refuse_clashes(targets)
+        except OutputError as exc:
+            for tmp in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            for path, _, _ in good:
+                failed.setdefault(path, exc)
+            return failed
+        try:
+            _commit(targets, temps)
+        except PartialWriteError as exc:
+            first, *rest = exc.unwritten
+            failed[first] = exc
+            for path in rest:
+                failed[path] = OutputError(
+                    f"not written: the rename of {first} failed first", source=str(path)
+                )
+        except OutputError as exc:
+            for path, _, _ in good:
+                failed.setdefault(path, exc)
+        return failed
+
+    def close(self) -> None:
+        """Discard what was not committed and stop the thread."""
+        self.discard()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def atomic_write(
@@ -309,7 +455,7 @@ def atomic_write(
         raise OutputError(
             f"cannot write: {exc.strerror or exc}", source=str(target.given)
         ) from None
-    _fsync_folder(target.real.parent)
+    fsync_folder(target.real.parent)
     return target.real
 
 
@@ -322,29 +468,7 @@ def atomic_write_many(
     returned with why, and the rest go through :func:`write_files` (every temporary
     written and flushed, then renamed, then each folder flushed once).
     """
-    failed: dict[Path, InputError] = {}
-    good: list[tuple[Path, bytes]] = []
-    targets: list[Target] = []
-    for path, data in items:
-        try:
-            (target,) = check_targets([path], overwrite_read_only=overwrite_read_only)
-        except OutputError as exc:
-            failed[path] = exc
-            continue
-        good.append((path, data))
-        targets.append(target)
-    if good:
-        try:
-            _refuse_clashes(targets)  # each target was resolved once, above
-            _write_checked(targets, [data for _, data in good])
-        except PartialWriteError as exc:
-            first, *rest = exc.unwritten
-            failed[first] = exc
-            for path in rest:
-                failed[path] = OutputError(
-                    f"not written: the rename of {first} failed first", source=str(path)
-                )
-        except OutputError as exc:
-            for path, _ in good:
-                failed.setdefault(path, exc)
-    return failed
+    with BatchWriter(overwrite_read_only=overwrite_read_only) as writer:
+        for path, data in items:
+            writer.add(path, data)
+        return writer.commit()

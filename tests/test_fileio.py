@@ -168,3 +168,46 @@ def test_batch_skipping_marks_only_unrenamed_outputs_failed(
     assert "No space left" in str(failed[b])
     assert "b.xml" in str(failed[c]) and "failed first" in str(failed[c])
     assert a.read_bytes() == b"A"
+
+
+@posix_only
+def test_a_temporary_is_new_private_and_named_after_its_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis import fileio
+
+    fd, path = fileio.temp_beside(tmp_path, "a.xml")
+    os.close(fd)
+    name = Path(path).name
+    assert Path(path).parent == tmp_path
+    assert name.startswith(".a.xml.") and name.endswith(".tmp") and len(name) == 23
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    # A name already taken (here: by a link to a file elsewhere) is never opened; the
+    # next name is tried.
+    outside = tmp_path / "victim"
+    outside.write_bytes(b"keep")
+    draws = iter([bytes.fromhex("0102030405ff"), bytes.fromhex("0102030405ee")])
+    monkeypatch.setattr(fileio.os, "urandom", lambda n: next(draws))
+    (tmp_path / ".b.xml.0102030405ff.tmp").symlink_to(outside)
+    fd, second = fileio.temp_beside(tmp_path, "b.xml")
+    os.write(fd, b"new")
+    os.close(fd)
+    assert Path(second).name == ".b.xml.0102030405ee.tmp"
+    assert outside.read_bytes() == b"keep"
+    monkeypatch.setattr(fileio.os, "urandom", lambda n: bytes.fromhex("0102030405ee"))
+    with pytest.raises(FileExistsError):
+        fileio.temp_beside(tmp_path, "b.xml")
+
+
+@posix_only
+def test_an_output_file_gets_the_usual_mode_not_the_temporarys(tmp_path: Path) -> None:
+    from duis.cli._common import open_output
+
+    target = tmp_path / "report.json"
+    with open_output(target) as out:
+        out.write("{}\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.read_text() == "{}\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]

@@ -388,11 +388,12 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
     if output_file is None:
         yield sys.stdout
         return
-    import tempfile
+    from duis.fileio import default_mode, fsync_folder, temp_beside
 
     folder = output_file.parent if str(output_file.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output_file.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = temp_beside(folder, output_file.name)
+        os.chmod(tmp, default_mode())  # a report, not a secret: the usual mode
     except OSError as exc:
         fail_setup(f"--output-file {output_file}: {exc.strerror or exc}")
     stream = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - renamed below
@@ -402,9 +403,11 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
         os.fsync(stream.fileno())
         stream.close()
         os.replace(tmp, output_file)
+        fsync_folder(folder)
     except BaseException:
         stream.close()
         if os.path.exists(tmp):
             # Interrupted or exiting: keep what was written (still a useful log).
             os.replace(tmp, output_file)
+            fsync_folder(folder)
         raise

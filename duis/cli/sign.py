@@ -5,9 +5,10 @@ for that file (exit 1); options or a keystore that cannot be used exit 2.
 
 A batch is signed in blocks. For each block the counters are reserved in one
 transaction per originator (so a crash can waste counters, never hand one out
-twice), then the outputs go through :func:`duis.fileio.atomic_write_many`: each to a
-temporary file, all flushed in one step, renamed over their targets, and each
-folder flushed once, which makes the renames durable. An interrupted run (Ctrl-C:
+twice), then the outputs go through :class:`duis.fileio.BatchWriter`: each to a
+temporary file (written by a background thread while the next file is signed), all
+flushed in one step, renamed over their targets, and each folder flushed once,
+which makes the renames durable. An interrupted run (Ctrl-C:
 exit 130, SIGKILL, power loss) leaves every input as it was and every output either
 complete or absent; see docs/signing.md.
 """
@@ -349,10 +350,11 @@ def _run(
     counters: CounterStore | None,
     sink: Sink,
 ) -> None:
-    from duis.fileio import atomic_write_many
+    from duis.fileio import BatchWriter
     from duis.report import Report, Severity
 
     index = 0
+    made: set[Path] = set()  # output folders known to exist
     block: list[tuple[int, Document | Problem | Note]] = []
     numbered: list[tuple[int, Document | Problem | Note]] = []
     for item in items:
@@ -375,7 +377,7 @@ def _run(
         # What to say about each file, in order; said once the block's outputs are
         # written, so "signed" means the output is on disk.
         events: list[tuple[str, Any]] = []
-        writes: list[tuple[Path, bytes]] = []
+        writer = BatchWriter()
         interrupted = False
         try:
             for i, item, result in prepared:
@@ -399,14 +401,18 @@ def _run(
                         sys.stdout.buffer.flush()
                         events.append(("signed", (item, signed, "stdout", None)))
                     else:
-                        writes.append((targets[i], signed.xml))
+                        if targets[i].parent not in made:
+                            targets[i].parent.mkdir(parents=True, exist_ok=True)
+                            made.add(targets[i].parent)
+                        writer.add(targets[i], signed.xml)
                         events.append(("signed", (item, signed, str(targets[i]), targets[i])))
         except KeyboardInterrupt:
             # Ctrl-C: what is signed so far is still written (and said), then stop.
             interrupted = True
-        for target, _ in writes:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        failed = atomic_write_many(writes) if writes else {}
+        try:
+            failed = writer.commit()
+        finally:
+            writer.close()
         for kind, value in events:
             if kind == "problem":
                 sink.problem(*value)
