@@ -35,7 +35,7 @@ def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
 
 @pytest.fixture
 def batch(tmp_path: Path) -> Path:
-    """40 files (enough to start the worker pool): every 5th one invalid."""
+    """40 files, every 5th one invalid (the pool starts with small chunks, see below)."""
     folder = tmp_path / "batch"
     folder.mkdir()
     for i in range(40):
@@ -43,9 +43,20 @@ def batch(tmp_path: Path) -> Path:
     return folder
 
 
-def test_jobs_2_gives_the_same_output_as_jobs_1(batch: Path) -> None:
+def test_jobs_2_gives_the_same_output_as_jobs_1(
+    batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis.cli import _batch
+
+    # Chunks of 4 files: 40 files are then enough for the worker pool to start (with
+    # the real chunk size a run this short is done in-process).
+    monkeypatch.setattr(_batch, "CHUNK", 4)
+    started: list[int] = []
+    real_pool = _batch._can_fork
+    monkeypatch.setattr(_batch, "_can_fork", lambda: started.append(1) or real_pool())
     one = run("validate", "--jobs", "1", str(batch))
     two = run("validate", "--jobs", "2", str(batch))
+    assert started, "the worker pool was not used"
     assert one == two
     assert one[0] == 1
     assert one[1].splitlines()[-1].startswith("40 files checked: 32 valid, 8 invalid")

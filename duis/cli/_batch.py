@@ -27,7 +27,7 @@ _WORK: Callable[[Any], Any] | None = None
 
 #: Files per task: large enough that IPC costs little per file, small enough that
 #: results still stream and both workers stay busy at the end.
-CHUNK = 64
+CHUNK = 128
 
 
 def default_jobs() -> int:

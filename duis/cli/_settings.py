@@ -128,12 +128,31 @@ class Resolver:
         # by joining, as Path.resolve did, but its symlink lookups only for the root.
         cwd = str(Path.cwd().resolve())
 
+        # A file's folders are judged once per folder, not again for every file in it.
+        folder_verdicts: dict[str, bool] = {}
+
+        def names_excluded(text: str, is_dir: bool) -> bool:
+            assert names is not None
+            if is_dir:
+                return _names_match(names, text, base, True)
+            folder, _, leaf = text.rpartition(os.sep)
+            verdict = folder_verdicts.get(folder)
+            if verdict is None:
+                try:
+                    inside = _relative(folder, base, False) != "."
+                except ValueError:
+                    inside = False  # outside the settings' folder: the name alone decides
+                verdict = inside and _names_match(names, folder, base, True)
+                if len(folder_verdicts) < 65536:
+                    folder_verdicts[folder] = verdict
+            return verdict or leaf in names[0]
+
         def excluded(path: str, is_dir: bool) -> bool:
             text = path if os.path.isabs(path) else os.path.join(cwd, path)
             if _UNTIDY in text or _DOUBLE in text:  # "./", "../" or "//" (given, not walked)
                 text = os.path.normpath(text)
             absolute = Path(text) if (spec is not None or repo is not None) else None
-            if names is not None and _names_match(names, text, base, is_dir):
+            if names is not None and names_excluded(text, is_dir):
                 return True
             if absolute is not None and spec is not None and _matches(spec, absolute, base, is_dir):
                 return True
