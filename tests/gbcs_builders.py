@@ -89,3 +89,21 @@ def gbt_blocks(message: bytes, size: int, *, code: int = 0x0059) -> list[bytes]:
         head = b"\xdd" + routing + b"\x00" + b"\x02" + code.to_bytes(2, "big") + b"\x00"
         out.append(head + ber(len(content)) + content)
     return out
+
+
+def parties_cut(n: int) -> str:
+    """What the reader says of a general-signing or routing header cut at byte ``n``
+    (1..28): the transaction id and the two system titles, the part both share."""
+    if n == 1:
+        return "byte 1: truncated: transaction-id length missing"
+    if n == 2:
+        return "byte 2: truncated: CRA flag missing"
+    if n <= 10:
+        return f"byte 3: truncated: originator counter needs 8 bytes, {n - 3} left"
+    if n == 11:
+        return "byte 11: truncated: business originator length missing"
+    if n <= 19:
+        return f"byte 12: truncated: business originator needs 8 bytes, {n - 12} left"
+    if n == 20:
+        return "byte 20: truncated: business target length missing"
+    return f"byte 21: truncated: business target needs 8 bytes, {n - 21} left"

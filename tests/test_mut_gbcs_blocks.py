@@ -22,9 +22,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mmc.gbcs import CRA, GBCSFormatError, read_block, read_envelope, reassemble_blocks
+from mmc.gbcs import (
+    CRA,
+    GBCSFormatError,
+    read_block,
+    read_blocks,
+    read_envelope,
+    reassemble_blocks,
+)
 from mmc.gbcs._envelope import MAX_MESSAGE
-from tests.gbcs_builders import general_signing
+from tests.gbcs_builders import general_signing, parties_cut
 
 ORIGINATOR = bytes.fromhex("00DB1234567890A0")
 RECIPIENT = bytes.fromhex("90B3D51F30010000")
@@ -261,28 +268,11 @@ def test_a_grouping_header_date_time_is_read_or_refused_at_its_length_byte() -> 
 # -- truncation: every cut names the field it fell in -------------------------------------
 
 
-def _parties_cut(n: int) -> str:
-    """What the transaction id and system titles (bytes 1..28) say when cut at ``n``."""
-    if n == 1:
-        return "byte 1: truncated: transaction-id length missing"
-    if n == 2:
-        return "byte 2: truncated: CRA flag missing"
-    if n <= 10:
-        return f"byte 3: truncated: originator counter needs 8 bytes, {n - 3} left"
-    if n == 11:
-        return "byte 11: truncated: business originator length missing"
-    if n <= 19:
-        return f"byte 12: truncated: business originator needs 8 bytes, {n - 12} left"
-    if n == 20:
-        return "byte 20: truncated: business target length missing"
-    return f"byte 21: truncated: business target needs 8 bytes, {n - 21} left"
-
-
 def _block_cut(n: int) -> str:
     if n == 0:
         return "byte 0: truncated: routing header tag missing"
     if n <= 28:
-        return _parties_cut(n)
+        return parties_cut(n)
     return {
         29: "byte 29: truncated: date-time length missing",
         30: "byte 30: truncated: other-information missing",
@@ -349,8 +339,6 @@ def test_the_block_data_length_is_a_dlms_length_any_form() -> None:
 
 
 def test_read_blocks_gives_the_carried_messages_grouping_header() -> None:
-    from mmc.gbcs import read_blocks
-    from tests.gbcs_builders import general_signing
 
     message = general_signing(cra=2, code=0x0059, payload=bytes(range(40)))
     blocks = [block(1, message[:30], control=0), block(2, message[30:])]

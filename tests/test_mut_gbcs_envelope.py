@@ -22,7 +22,7 @@ import pytest
 
 from mmc.gbcs import CRA, GBCSFormatError, MessageKind, read_envelope
 from mmc.gbcs._envelope import MAX_MESSAGE
-from tests.gbcs_builders import general_signing, mac_header
+from tests.gbcs_builders import general_signing, mac_header, parties_cut
 
 ORIGINATOR = bytes.fromhex("90B3D51F30010000")
 TARGET = bytes.fromhex("00DB1234567890A0")
@@ -324,20 +324,8 @@ def test_the_mac_header_length_must_be_in_shortest_form() -> None:
 def _signing_cut(n: int) -> str:
     if n == 0:
         return "byte 0: truncated: grouping header tag missing"
-    if n == 1:
-        return "byte 1: truncated: transaction-id length missing"
-    if n == 2:
-        return "byte 2: truncated: CRA flag missing"
-    if n <= 10:
-        return f"byte 3: truncated: originator counter needs 8 bytes, {n - 3} left"
-    if n == 11:
-        return "byte 11: truncated: business originator length missing"
-    if n <= 19:
-        return f"byte 12: truncated: business originator needs 8 bytes, {n - 12} left"
-    if n == 20:
-        return "byte 20: truncated: business target length missing"
     if n <= 28:
-        return f"byte 21: truncated: business target needs 8 bytes, {n - 21} left"
+        return parties_cut(n)
     return {
         29: "byte 29: truncated: date-time length missing",
         30: "byte 30: truncated: other-information missing",

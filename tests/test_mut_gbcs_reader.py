@@ -17,11 +17,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
+from duis._exceptions import MalformedXMLError, XMLLimitError
 from duis._xsdlexical import is_base64
-from mmc.gbcs import GBCSFormatError, message_code
+from mmc.gbcs import GBCSFormatError, message_code, read_message
 from mmc.gbcs._cursor import Reader
 from mmc.gbcs._datetime import DateTimePattern, read_date_time
 from mmc.gbcs._input import gbcs_input, parse_hex, payload_bytes
+from tests.gbcs_builders import general_signing
 
 
 def refused(call: object, *args: object, **kwargs: object) -> tuple[int, str]:
@@ -367,7 +369,6 @@ def test_a_deviation_of_one_minute_is_a_deviation() -> None:
 
 def test_input_sniffing_strips_only_a_bom_and_xml_whitespace() -> None:
     assert gbcs_input(b"XX<a/>").form == "binary"  # X is not whitespace
-    from duis._exceptions import MalformedXMLError
 
     with pytest.raises(MalformedXMLError) as info:
         gbcs_input(b" <a", source="f.xml")
@@ -375,7 +376,6 @@ def test_input_sniffing_strips_only_a_bom_and_xml_whitespace() -> None:
 
 
 def test_a_duis_input_over_the_size_limit_is_refused() -> None:
-    from duis._exceptions import XMLLimitError
 
     with pytest.raises(XMLLimitError) as info:
         gbcs_input(_duis(b"\xdf" * 40), source="big.xml", max_bytes=64)
@@ -383,8 +383,6 @@ def test_a_duis_input_over_the_size_limit_is_refused() -> None:
 
 
 def test_a_message_describes_itself_in_one_line() -> None:
-    from mmc.gbcs import read_message
-    from tests.gbcs_builders import general_signing
 
     unsigned = read_message(general_signing(code=0x0027)).describe()
     assert unsigned == (
