@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from copy import deepcopy
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lxml import etree
 
 from duis import DuisError, validate
 from duis.cli import cli
+from duis.report import Message
 from duis.rules import all_rules
 from duis.schemas import SchemaRegistry
 from duis.xml import parse
@@ -156,6 +158,33 @@ def _mutate_inside(data: st.DataObject, raw: bytes) -> bytes:
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
+_ANY_URI_ERROR = re.compile(r"'([^']*)' is not a valid value of the atomic type 'xs:anyURI'")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _only_bad_uri_references(messages: list[Message]) -> bool:
+    """True when every XSD finding is an anyURI value that is no URI reference at all.
+
+    xmlschema accepts any string as xs:anyURI; libxml2 refuses a value that RFC 3986
+    cannot read, such as ``2099-01-01T00:00:00Z``: not an absolute URI (a scheme
+    starts with a letter), and a relative reference's first segment may not hold a
+    colon. Only that disagreement is let through (a random seed found it; which of
+    the two the DCC's validator sides with is not known here).
+    """
+    xsd = [m for m in messages if m.rule == "xsd"]
+    if not xsd:
+        return False
+    for m in xsd:
+        found = _ANY_URI_ERROR.search(m.text)
+        if found is None:
+            return False
+        value = found.group(1)
+        first_segment = re.split(r"[/?#]", value, maxsplit=1)[0]
+        if _SCHEME.match(value) or ":" not in first_segment:
+            return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def official_xsd(official_54: Path) -> xmlschema.XMLSchema:
     """DCC's own 5.4 XSD read by xmlschema: a second XSD engine, independent of duis and lxml."""
@@ -197,6 +226,8 @@ def test_mutated_real_messages_reach_the_rules_and_agree_with_the_xsd(
         assert rules <= known, rules - known
         if got_there:
             xsd_ok = official_xsd.is_valid(raw.decode())
+            if xsd_ok and _only_bad_uri_references(report.messages):
+                return  # xmlschema's anyURI is laxer than libxml2's
             assert ("xsd" not in rules) == xsd_ok, (path.name, report.messages)
             assert not xsd_ok or not report.valid or report.errors == []
 
