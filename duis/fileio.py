@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "check_targets",
     "default_mode",
     "fsync_folder",
+    "remove_stale_temporaries",
     "temp_beside",
     "write_files",
 ]
@@ -191,6 +193,45 @@ def temp_beside(folder: str | os.PathLike[str], name: str) -> tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "no unused temporary name", str(folder))
+
+
+_TEMP_NAME = re.compile(r"\.(.+)\.[0-9a-f]{12}\.tmp")
+
+#: A temporary this much older than now is left over from a killed run, not in use:
+#: a live batch renames its temporaries within seconds of writing them.
+STALE_AFTER = 600.0
+
+
+def remove_stale_temporaries(
+    folder: str | os.PathLike[str], names: Iterable[str], *, older_than: float = STALE_AFTER
+) -> int:
+    """Remove the temporaries a killed run left for the files ``names`` in ``folder``.
+
+    Only files named as :func:`temp_beside` names them, for one of ``names``, regular
+    (a link is never followed), and not modified for ``older_than`` seconds; returns
+    how many were removed. Errors are ignored: this is tidying, never required.
+    """
+    import time
+
+    wanted = set(names)
+    limit = time.time() - older_than
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        found = _TEMP_NAME.fullmatch(entry.name)
+        if found is None or found.group(1) not in wanted:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < limit:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def _write_temp(target: Target, data: bytes, *, sync: bool = True) -> str:

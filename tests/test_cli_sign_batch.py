@@ -93,6 +93,23 @@ def test_sign_honours_schema_dirs_from_option_and_settings(tmp_path: Path) -> No
     assert code == 2 and str(missing) in err
 
 
+def test_a_killed_runs_old_temporaries_are_removed_by_the_next_run(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".r.xml.0123456789ab.tmp"
+    stale.write_bytes(b"<sr:Request")  # half written when the run was killed
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    young = out / ".r.xml.ffffffffffff.tmp"  # could be another run's, still writing
+    young.write_bytes(b"<")
+    shutil.copy(GOOD, tmp_path / "r.xml")
+    code, _, err = run(*sign_args(tmp_path, "-o", str(out), str(tmp_path / "r.xml")))
+    assert code == 0, err
+    assert "removed 1 temporary file(s) left by an interrupted run" in err
+    assert sorted(p.name for p in out.iterdir()) == [young.name, "r.xml"]
+
+
 def test_ctrl_c_exits_130_and_lists_what_was_finished(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

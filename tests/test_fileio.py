@@ -211,3 +211,26 @@ def test_an_output_file_gets_the_usual_mode_not_the_temporarys(tmp_path: Path) -
     assert target.read_text() == "{}\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+@posix_only
+def test_only_old_temporaries_of_the_named_files_are_removed(tmp_path: Path) -> None:
+    from duis.fileio import remove_stale_temporaries
+
+    old = tmp_path / ".a.xml.0123456789ab.tmp"
+    fresh = tmp_path / ".a.xml.ba9876543210.tmp"
+    other = tmp_path / ".b.xml.0123456789ab.tmp"  # a file not in this batch
+    odd = tmp_path / ".a.xml.notours.tmp"  # not a name temp_beside makes
+    keep = tmp_path / "a.xml"
+    for p in (old, fresh, other, odd, keep):
+        p.write_bytes(b"x")
+    link = tmp_path / ".a.xml.aaaaaaaaaaaa.tmp"
+    link.symlink_to(keep)
+    long_ago = 1_000_000_000
+    for p in (old, other, odd, keep):
+        os.utime(p, (long_ago, long_ago))
+    os.utime(link, (long_ago, long_ago), follow_symlinks=False)
+    assert remove_stale_temporaries(tmp_path, ["a.xml"]) == 1
+    assert not old.exists()
+    assert all(p.exists() for p in (fresh, other, odd, keep)) and link.is_symlink()
+    assert remove_stale_temporaries(tmp_path / "missing", ["a.xml"]) == 0

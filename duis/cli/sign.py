@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,6 +164,8 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
     if in_place and any(d.path is None for d in docs):
         raise click.UsageError("--in-place cannot be used with stdin")
     targets = _targets(docs, output, in_place)
+    if targets:
+        _tidy(targets.values())
     signer = _Signer(
         resolver,
         keystore=keystore,
@@ -240,6 +242,23 @@ def _targets(docs: list[Document], output: str | None, in_place: bool) -> dict[i
         seen[key] = doc.name
         targets[i] = target
     return targets
+
+
+def _tidy(targets: Iterable[Path]) -> None:
+    """Remove what a killed run over the same outputs left behind (old temporaries)."""
+    from duis.fileio import STALE_AFTER, remove_stale_temporaries
+
+    by_folder: dict[Path, set[str]] = {}
+    for given in targets:
+        target = Path(os.path.realpath(given))  # temporaries sit beside the real file
+        by_folder.setdefault(target.parent, set()).add(target.name)
+    removed = sum(remove_stale_temporaries(f, names) for f, names in by_folder.items())
+    if removed:
+        click.echo(
+            f"duis: removed {removed} temporary file(s) left by an interrupted run "
+            f"(older than {STALE_AFTER / 60:.0f} minutes)",
+            err=True,
+        )
 
 
 @dataclass
