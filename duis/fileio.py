@@ -168,6 +168,8 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+#: Random bytes in a temporary's name (hex in the name, and in the pattern that finds it).
+_TEMP_RANDOM = 6
 _TEMP_FLAGS = (
     os.O_WRONLY
     | os.O_CREAT
@@ -187,7 +189,7 @@ def temp_beside(folder: str | os.PathLike[str], name: str) -> tuple[int, str]:
     batch (its name generator and the file object around it). OSError on failure.
     """
     for _ in range(100):
-        path = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+        path = os.path.join(folder, f".{name}.{os.urandom(_TEMP_RANDOM).hex()}.tmp")
         try:
             return os.open(path, _TEMP_FLAGS, 0o600), path
         except FileExistsError:
@@ -195,7 +197,7 @@ def temp_beside(folder: str | os.PathLike[str], name: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no unused temporary name", str(folder))
 
 
-_TEMP_NAME = re.compile(r"\.(.+)\.[0-9a-f]{12}\.tmp")
+_TEMP_NAME = re.compile(rf"\.(.+)\.[0-9a-f]{{{2 * _TEMP_RANDOM}}}\.tmp")
 
 #: A temporary this much older than now is left over from a killed run, not in use:
 #: a live batch renames its temporaries within seconds of writing them.
