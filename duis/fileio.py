@@ -409,32 +409,51 @@ class BatchWriter:
         except OutputError as exc:
             return exc
 
-    def _collect(self) -> list[tuple[Path, tuple[Target, str] | OutputError]]:
-        done = [(path, future.result()) for path, future in self._pending]
-        self._pending = []
+    def _collect(self) -> list[tuple[Path, tuple[Target, str] | BaseException]]:
+        """Every queued result, waited for; an unexpected failure is a value too, so
+        one of them cannot leave the other temporaries behind."""
+        pending, self._pending = self._pending, []
+        done: list[tuple[Path, tuple[Target, str] | BaseException]] = []
+        for path, future in pending:
+            try:
+                done.append((path, future.result()))
+            except BaseException as exc:
+                done.append((path, exc))
         return done
+
+    @staticmethod
+    def _remove(results: list[tuple[Path, tuple[Target, str] | BaseException]]) -> None:
+        for _, result in results:
+            if isinstance(result, tuple):
+                with contextlib.suppress(OSError):
+                    os.unlink(result[1])
 
     def discard(self) -> None:
         """Remove every temporary written so far; nothing is renamed."""
-        for _, result in self._collect():
-            if not isinstance(result, OutputError):
-                with contextlib.suppress(OSError):
-                    os.unlink(result[1])
+        self._remove(self._collect())
 
     def commit(self) -> dict[Path, InputError]:
         """Make every queued output durable and rename it into place; the refused ones."""
         failed: dict[Path, InputError] = {}
         good: list[tuple[Path, Target, str]] = []
-        try:
-            results = self._collect()
-        except BaseException:
-            self.discard()
-            raise
+        results = self._collect()
+        unexpected = next(
+            (
+                r
+                for _, r in results
+                if isinstance(r, BaseException) and not isinstance(r, OutputError)
+            ),
+            None,
+        )
+        if unexpected is not None:  # a bug or an interrupt, not a refused target
+            self._remove(results)
+            raise unexpected
         for path, result in results:
-            if isinstance(result, OutputError):
-                failed[path] = result
-            else:
+            if isinstance(result, tuple):
                 good.append((path, *result))
+            else:
+                assert isinstance(result, OutputError)
+                failed[path] = result
         if not good:
             return failed
         targets = [target for _, target, _ in good]

@@ -110,6 +110,20 @@ def test_a_killed_runs_old_temporaries_are_removed_by_the_next_run(tmp_path: Pat
     assert sorted(p.name for p in out.iterdir()) == [young.name, "r.xml"]
 
 
+def test_an_output_folder_that_cannot_be_made_is_that_files_refusal(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "a").mkdir(parents=True)
+    shutil.copy(GOOD, src / "a" / "x.xml")
+    shutil.copy(GOOD, src / "y.xml")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a").write_bytes(b"a file where the folder a/ must go")
+    code, stdout, err = run(*sign_args(tmp_path, "-o", str(out), str(src)))
+    assert code == 2, err  # a target that cannot be written: a set-up error, said per file
+    assert f"{out / 'a' / 'x.xml'}: error:" in err
+    assert "[sign.signed]" in stdout and (out / "y.xml").is_file()
+
+
 def test_ctrl_c_exits_130_and_lists_what_was_finished(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

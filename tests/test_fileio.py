@@ -234,3 +234,25 @@ def test_only_old_temporaries_of_the_named_files_are_removed(tmp_path: Path) -> 
     assert not old.exists()
     assert all(p.exists() for p in (fresh, other, odd, keep)) and link.is_symlink()
     assert remove_stale_temporaries(tmp_path / "missing", ["a.xml"]) == 0
+
+
+def test_an_unexpected_failure_in_one_temporary_leaves_no_other_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis import fileio
+
+    real = fileio._write_temp
+
+    def flaky(target: fileio.Target, data: bytes, *, sync: bool = True) -> str:
+        if target.real.name == "b.xml":
+            raise MemoryError("simulated")
+        return real(target, data, sync=sync)
+
+    monkeypatch.setattr(fileio, "_write_temp", flaky)
+    writer = fileio.BatchWriter()
+    for name in ("a.xml", "b.xml", "c.xml"):
+        writer.add(tmp_path / name, b"<x/>")
+    with pytest.raises(MemoryError):
+        writer.commit()
+    writer.close()
+    assert list(tmp_path.iterdir()) == []  # nothing renamed, no temporary left

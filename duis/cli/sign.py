@@ -15,6 +15,7 @@ complete or absent; see docs/signing.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -421,7 +422,10 @@ def _run(
                         events.append(("signed", (item, signed, "stdout", None)))
                     else:
                         if targets[i].parent not in made:
-                            targets[i].parent.mkdir(parents=True, exist_ok=True)
+                            # A folder that cannot be made (a file in the way, no
+                            # permission) is the writer's refusal of this target.
+                            with contextlib.suppress(OSError):
+                                targets[i].parent.mkdir(parents=True, exist_ok=True)
                             made.add(targets[i].parent)
                         writer.add(targets[i], signed.xml)
                         events.append(("signed", (item, signed, str(targets[i]), targets[i])))
