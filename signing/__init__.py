@@ -90,7 +90,7 @@ if _TYPE_CHECKING:
     from signing._policy import DEFAULT_RESPONSE_ROLES, SignerPolicy
     from signing._profile import DCC_TEST_EUI, Algorithm
     from signing._replay import message_counter_id, record_counter
-    from signing._sign import SignedMessage, sign, sign_tree
+    from signing._sign import PreparedSign, SignedMessage, prepare_sign, sign, sign_tree
     from signing._verify import (
         SignatureCheck,
         SignatureStatus,
@@ -173,7 +173,9 @@ _LAZY = {
     "DCC_TEST_EUI": "signing._profile",
     "message_counter_id": "signing._replay",
     "record_counter": "signing._replay",
+    "PreparedSign": "signing._sign",
     "SignedMessage": "signing._sign",
+    "prepare_sign": "signing._sign",
     "sign": "signing._sign",
     "sign_tree": "signing._sign",
     "SignatureCheck": "signing._verify",
@@ -219,6 +221,7 @@ __all__ = [
     "PostgresCounterStore",
     "PreCommandCheckError",
     "PreCommandFinding",
+    "PreparedSign",
     "ReferenceURIError",
     "RemotePartyRole",
     "SQLiteCounterStore",
@@ -256,6 +259,7 @@ __all__ = [
     "message_counter_id",
     "open_counter_store",
     "parse_issuer_name",
+    "prepare_sign",
     "record_counter",
     "sign",
     "sign_pre_command",

@@ -56,7 +56,7 @@ from signing._profile import (
     wrap_base64,
 )
 
-__all__ = ["SignedMessage", "sign"]
+__all__ = ["PreparedSign", "SignedMessage", "prepare_sign", "sign", "sign_parsed", "sign_tree"]
 
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>'
 
@@ -149,6 +149,99 @@ def sign_parsed(
     For a batch that has parsed each file already (to validate it and find the
     originator whose counters it reserves): the file is not parsed a second time.
     """
+    job = prepare_sign(
+        tree,
+        keystore=keystore,
+        credentials=credentials,
+        preserve_counter=preserve_counter,
+        validate=validate,
+        config=config,
+        schemas=schemas,
+        policy=policy,
+        at=at,
+        allow_digital_signing=allow_digital_signing,
+        dcc_eui=dcc_eui,
+        source=source,
+    )
+    counter: int | None = None
+    if job.originator is not None:
+        store = counters if counters is not None else _default_store()
+        counter = store.next(job.originator)
+    return job.finish(counter)
+
+
+@dataclass(eq=False)
+class PreparedSign:
+    """A message checked and ready to sign, waiting only for its counter.
+
+    :func:`prepare_sign` makes one after every check that can refuse the message, so
+    a counter is drawn only for a message that will be signed. ``originator`` says
+    whose counter :meth:`finish` needs (None: the message keeps its own). A caller
+    that draws counters for many messages at once (one transaction for a batch, or
+    for the concurrent requests of a server) draws them between the two steps.
+    """
+
+    tree: etree._ElementTree
+    kind: Kind
+    request_id: RequestID | None
+    credentials: Credentials
+    source: str
+    #: Whose fresh counter :meth:`finish` needs; None when the counter is kept.
+    originator: EUI64 | None
+    _done: bool = False
+
+    def finish(self, counter: int | None) -> SignedMessage:
+        """Put ``counter`` in the RequestID (if one is needed) and sign; once only."""
+        if self._done:
+            raise RuntimeError("this PreparedSign was already signed")
+        if (counter is None) != (self.originator is None):
+            raise ValueError(
+                "a fresh counter is needed for this message"
+                if counter is None
+                else "this message keeps its own counter; give None"
+            )
+        self._done = True
+        root = self.tree.getroot()
+        request_id = self.request_id
+        for old in root.findall(SIGNATURE):
+            root.remove(old)  # lxml removes the element's tail with it
+        if counter is not None:
+            assert request_id is not None
+            request_id = request_id.with_counter(counter)
+            el = request_id_element(root)
+            assert el is not None
+            text = el.text or ""  # the whole text: _check_signable refused split text
+            el.text = text[: text.rindex(":") + 1] + str(counter)
+        compact(root)  # our own parse: compact in place (see sign_tree)
+        return SignedMessage(
+            xml=_sign_compact(self.tree, self.credentials, self.source),
+            kind=self.kind,
+            request_id=request_id,
+            signer=self.credentials.certificate,
+            source=self.source,
+        )
+
+
+def prepare_sign(
+    tree: etree._ElementTree,
+    *,
+    keystore: Keystore | None = None,
+    credentials: Credentials | None = None,
+    preserve_counter: bool = False,
+    validate: bool = True,
+    config: Config | None = None,
+    schemas: SchemaSource | None = None,
+    policy: SignerPolicy | None = None,
+    at: datetime | None = None,
+    allow_digital_signing: bool = False,
+    dcc_eui: EUI64 | None = None,
+    source: str = "<input>",
+) -> PreparedSign:
+    """Every check of :func:`sign_parsed`, without drawing a counter or signing yet.
+
+    Raises what :func:`sign` raises for a message it refuses. The tree is changed
+    only by :meth:`PreparedSign.finish`.
+    """
     name = source
     root = tree.getroot()
     kind = message_kind(root)
@@ -187,25 +280,14 @@ def sign_parsed(
             )
         credentials = keystore.credentials_for(signer_eui, roles=rules.roles_for(kind), at=when)
     _check_credentials(credentials, rules, kind, request_id, when, name)
-
-    for old in root.findall(SIGNATURE):
-        root.remove(old)  # lxml removes the element's tail with it
-    if kind is Kind.REQUEST and request_id is not None and not preserve_counter:
-        store = counters if counters is not None else _default_store()
-        counter = store.next(request_id.originator)
-        request_id = request_id.with_counter(counter)
-        el = request_id_element(root)
-        assert el is not None
-        text = el.text or ""  # the whole text: _check_signable refused split text
-        el.text = text[: text.rindex(":") + 1] + str(counter)
-
-    compact(root)  # our own parse: compact in place (see sign_tree)
-    return SignedMessage(
-        xml=_sign_compact(tree, credentials, name),
+    fresh = kind is Kind.REQUEST and request_id is not None and not preserve_counter
+    return PreparedSign(
+        tree=tree,
         kind=kind,
         request_id=request_id,
-        signer=credentials.certificate,
+        credentials=credentials,
         source=name,
+        originator=request_id.originator if fresh and request_id is not None else None,
     )
 
 

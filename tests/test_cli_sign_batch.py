@@ -134,18 +134,18 @@ def test_ctrl_c_exits_130_and_lists_what_was_finished(
         shutil.copy(GOOD, src / f"r{i}.xml")
     out = tmp_path / "out"
     out.mkdir()
-    import signing._sign  # the batch signs the tree it parsed: sign_parsed
+    import signing._sign  # the batch signs each prepared tree: PreparedSign.finish
 
-    real = signing._sign.sign_parsed
+    real = signing._sign.PreparedSign.finish
     calls = {"n": 0}
 
-    def interrupting(*args: object, **kwargs: object) -> object:
+    def interrupting(self: signing._sign.PreparedSign, counter: int | None) -> object:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(self, counter)
 
-    monkeypatch.setattr(signing._sign, "sign_parsed", interrupting)
+    monkeypatch.setattr(signing._sign.PreparedSign, "finish", interrupting)
     code, stdout, err = run(*sign_args(tmp_path, "-o", str(out), str(src)))
     assert code == 130
     assert "interrupted: 2 file(s) signed" in err

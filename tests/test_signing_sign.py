@@ -133,3 +133,55 @@ def test_not_a_duis_message(keystore: Keystore) -> None:
     no_id = VALID.read_bytes().replace(b"RequestID>", b"Nothing>")
     with pytest.raises(NotSignableError, match="RequestID"):
         sign(no_id, keystore=keystore, preserve_counter=True, validate=False)
+
+
+def test_prepare_sign_checks_everything_before_a_counter_is_drawn(
+    pki: TestPKI, counters: CounterStore
+) -> None:
+    from duis.xml import parse
+    from signing import prepare_sign
+    from signing._sign import sign_parsed
+
+    wrong = Keystore([pki.organisations[1].certificate], [pki.organisations[1].private_key])
+    with pytest.raises(NoCredentialsError):  # refused in the first step: no counter wasted
+        prepare_sign(parse(VALID.read_bytes()), keystore=wrong)
+    with pytest.raises(InvalidRequestError):
+        prepare_sign(parse(INVALID.read_bytes()), keystore=wrong)
+    assert counters.last_issued(USER) is None
+
+    ks = Keystore([pki.organisations[0].certificate], [pki.organisations[0].private_key])
+    job = prepare_sign(parse(VALID.read_bytes()), keystore=ks, at=None)
+    assert job.originator == USER
+    with pytest.raises(ValueError, match="fresh counter is needed"):
+        job.finish(None)
+    counter = counters.next(USER)
+    signed = job.finish(counter)
+    assert signed.request_id is not None and signed.request_id.counter == counter
+    with pytest.raises(RuntimeError, match="already signed"):
+        job.finish(counter)
+    # The two steps make what the one-step call makes with the same counter (up to
+    # the SignatureValue: ECDSA signatures are randomised).
+    again = sign_parsed(parse(VALID.read_bytes()), keystore=ks, counters=_Fixed(counter))
+    cut = b"<ds:SignatureValue"
+    assert again.xml.split(cut)[0] == signed.xml.split(cut)[0] and cut in signed.xml
+    assert verify(signed.xml, ks).request_id == signed.request_id
+
+    kept = prepare_sign(parse(VALID.read_bytes()), keystore=ks, preserve_counter=True)
+    assert kept.originator is None
+    with pytest.raises(ValueError, match="keeps its own counter"):
+        kept.finish(counter)
+    original = RequestID.parse(
+        parse(VALID.read_bytes()).getroot().findtext(".//{*}RequestID") or ""
+    )
+    assert kept.finish(None).request_id == original
+
+
+class _Fixed(CounterStore):
+    def __new__(cls, value: int) -> _Fixed:
+        return object.__new__(cls)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def next(self, originator: EUI64) -> int:
+        return self.value

@@ -49,12 +49,9 @@ from duis.xml import DEFAULT_MAX_BYTES
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from lxml import etree
-
-    from duis.config import Config
     from duis.ids import EUI64
     from duis.report import Report
-    from signing import CounterStore, Credentials, Keystore, SignedMessage
+    from signing import CounterStore, Credentials, Keystore, PreparedSign
 
 __all__ = ["sign"]
 
@@ -274,15 +271,13 @@ class _Signer:
     dcc_eui: EUI64 | None
     signed: int = 0
 
-    def prepare(
-        self, doc: Document
-    ) -> tuple[etree._ElementTree, EUI64 | None, Config] | Report | Problem:
-        """Read and parse once, validate with the nearest settings; the originator needing
-        a counter. The tree is what :meth:`sign` signs: the file is not parsed again."""
+    def prepare(self, doc: Document) -> PreparedSign | Report | Problem:
+        """Read and parse once, validate with the nearest settings, make every signing
+        check: what is left is drawing the counter (``originator``) and signing."""
         from duis._validate import validate_tree
         from duis.xml import parse, read_input
         from signing import InvalidRequestError
-        from signing._profile import read_request_id
+        from signing._sign import prepare_sign
 
         try:
             config = self.resolver.config_for(doc.path)
@@ -315,28 +310,13 @@ class _Signer:
                 failed = error_report(doc.name, refusal)
                 failed.messages.extend(report.errors)
                 return failed
-        originator: EUI64 | None = None
-        root = tree.getroot()
-        if not self.preserve_counter and root.tag.endswith("}Request"):
-            try:
-                originator = read_request_id(root).originator
-            except (ValueError, AttributeError):
-                originator = None  # sign() says why it cannot sign this
-        return tree, originator, config
-
-    def sign(
-        self, doc: Document, tree: etree._ElementTree, config: Config, counter: _Assigned | None
-    ) -> SignedMessage | Report:
-        from signing._sign import sign_parsed
-
         try:
-            signed = sign_parsed(
+            return prepare_sign(
                 tree,
                 keystore=self.keystore,
                 credentials=self.credentials,
-                counters=counter,  # type: ignore[arg-type]  # duck-typed: next() only
-                preserve_counter=self.preserve_counter or counter is None,
-                validate=False,  # done in prepare(), with the settings' schemas
+                preserve_counter=self.preserve_counter,
+                validate=False,  # done above, with the settings' schemas
                 config=config,
                 at=self.at,
                 allow_digital_signing=self.allow_digital_signing,
@@ -345,17 +325,6 @@ class _Signer:
             )
         except DuisError as exc:
             return error_report(doc.name, exc)
-        return signed
-
-
-class _Assigned:
-    """A counter reserved for one file, handed to ``signing.sign`` as its store."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def next(self, originator: object) -> int:
-        return self.value
 
 
 def _reserve(store: CounterStore, wanted: Counter[EUI64]) -> dict[EUI64, Iterator[int]]:
@@ -372,6 +341,7 @@ def _run(
 ) -> None:
     from duis.fileio import BatchWriter
     from duis.report import Report, Severity
+    from signing._sign import PreparedSign
 
     index = 0
     made: set[Path] = set()  # output folders known to exist
@@ -391,9 +361,10 @@ def _run(
                 continue
             result = signer.prepare(item)
             prepared.append((i, item, result))
-            if isinstance(result, tuple) and result[1] is not None and counters is not None:
-                wanted[result[1]] += 1
+            if isinstance(result, PreparedSign) and result.originator is not None:
+                wanted[result.originator] += 1
         pool = _reserve(counters, wanted) if counters is not None and wanted else {}
+        assert counters is not None or not wanted  # a fresh counter needs a store
         # What to say about each file, in order; said once the block's outputs are
         # written, so "signed" means the output is on disk.
         events: list[tuple[str, Any]] = []
@@ -407,14 +378,14 @@ def _run(
                     events.append(("note", (item.name, item.message)))
                 elif isinstance(result, Problem):
                     events.append(("problem", (result.name, result.message)))
-                elif not isinstance(result, tuple):
+                elif not isinstance(result, PreparedSign):
                     events.append(("file", result))
                 else:
-                    tree, originator, config = result
-                    counter = _Assigned(next(pool[originator])) if originator in pool else None
-                    signed = signer.sign(item, tree, config, counter)
-                    if isinstance(signed, Report):
-                        events.append(("file", signed))
+                    origin = result.originator
+                    try:
+                        signed = result.finish(None if origin is None else next(pool[origin]))
+                    except DuisError as exc:
+                        events.append(("file", error_report(item.name, exc)))
                         continue
                     if targets is None:
                         sys.stdout.buffer.write(signed.xml)
