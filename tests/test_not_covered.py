@@ -75,3 +75,77 @@ def test_mmc_alert_payload_is_noted_once_however_deep() -> None:
 def test_checked_content_gets_no_note() -> None:
     for path in (ROOT / "examples" / "requests" / "valid").glob("*.xml"):
         assert "xsd.not-covered" not in duis.validate(path).rules(), path
+
+
+# --- the fast walk against a plain recursive one, on generated trees -----------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from lxml import etree  # noqa: E402
+
+from duis._validate import _note_unchecked  # noqa: E402
+from duis.report import Report  # noqa: E402
+from duis.schemas import SchemaBundle  # noqa: E402
+
+_DS = "http://www.w3.org/2000/09/xmldsig#"
+_NAMES = ["Body", "Open", "Payload", "Other"]
+_UNCHECKED = frozenset({"Open", "Payload"})
+
+
+def _reference(root: etree._Element) -> list[tuple[str, int | None]]:
+    """Pre-order, stop at an unchecked element or at one outside sr/ra."""
+    found: list[tuple[str, int | None]] = []
+    prefixes = {SR: "sr", RA: "ra"}
+
+    def walk(el: etree._Element, path: str) -> None:
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            qname = etree.QName(child)
+            if qname.namespace not in prefixes:
+                continue
+            where = f"{path}/{prefixes[qname.namespace]}:{qname.localname}"
+            if qname.localname in _UNCHECKED:
+                found.append((where, child.sourceline))
+            else:
+                walk(child, where)
+
+    walk(root, "/sr:Request")
+    return found
+
+
+_trees = st.recursive(
+    st.tuples(st.sampled_from([SR, RA, _DS, ""]), st.sampled_from(_NAMES), st.just([])),
+    lambda kids: st.tuples(
+        st.sampled_from([SR, RA, _DS, ""]),
+        st.sampled_from(_NAMES),
+        st.lists(st.one_of(kids, st.just(("comment", "", []))), max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+def _build(parent: etree._Element, node: tuple[str, str, list[object]]) -> None:
+    ns, name, kids = node
+    if ns == "comment":
+        parent.append(etree.Comment("c"))
+        return
+    child = etree.SubElement(parent, f"{{{ns}}}{name}" if ns else name)
+    for kid in kids:
+        _build(child, kid)  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_trees, max_size=4))
+def test_the_notes_are_those_of_a_plain_recursive_walk(children: list[object]) -> None:
+    root = etree.Element(f"{{{SR}}}Request", nsmap={"sr": SR, "ra": RA, "ds": _DS})
+    for node in children:
+        _build(root, node)  # type: ignore[arg-type]
+    # Reparse so that every element has a source line, as in real input.
+    root = etree.fromstring(etree.tostring(root))
+    report = Report("<generated>")
+    bundle = SchemaBundle("generated", "5.4", Path("unused.xsd"), False, unchecked=_UNCHECKED)
+    _note_unchecked(root, report, bundle)
+    got = [(m.path, m.line) for m in report.messages]
+    assert got == _reference(root)
+    assert all(m.rule == "xsd.not-covered" for m in report.messages)
