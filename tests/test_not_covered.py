@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duis
 
@@ -106,7 +107,8 @@ def _reference(root: etree._Element) -> list[tuple[str, int | None]]:
                 continue
             where = f"{path}/{prefixes[qname.namespace]}:{qname.localname}"
             if qname.localname in _UNCHECKED:
-                found.append((where, child.sourceline))
+                line = child.sourceline
+                found.append((where, line if isinstance(line, int) else None))
             else:
                 walk(child, where)
 
@@ -114,7 +116,7 @@ def _reference(root: etree._Element) -> list[tuple[str, int | None]]:
     return found
 
 
-_trees = st.recursive(
+_trees: st.SearchStrategy[Any] = st.recursive(
     st.tuples(st.sampled_from([SR, RA, _DS, ""]), st.sampled_from(_NAMES), st.just([])),
     lambda kids: st.tuples(
         st.sampled_from([SR, RA, _DS, ""]),
