@@ -1,29 +1,35 @@
-"""Group commit: threads drawing one originator's counter at once share transactions.
+"""Group commit: the coroutines of one event loop drawing a counter share transactions.
 
 What must hold (docs/serve.md, "Counter guarantee"): every counter is distinct and
 recorded before the caller gets it; in a process, counters rise strictly in issue
-order (the ``seq`` of :class:`Issue`); a transaction serves many callers (that is the
-point); a failed commit fails every caller of that transaction and no later one.
+order (the ``seq`` of :class:`Issue`); a transaction serves every caller that queued
+while the one before it was under way (that is the point); a failed commit fails
+every caller of that transaction and no later one; a caller that went away before
+its transaction draws no counter.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from duis.ids import EUI64
 from signing import CounterStore, CounterStoreError
-from signing._counters_group import GroupCommitStore, Issue
+from signing._counters_group import Issue, LoopGroupCommit
 
 EUI = EUI64.parse("90-B3-D5-1F-30-01-00-00")
 OTHER = EUI64.parse("90-B3-D5-1F-30-01-00-01")
+T = TypeVar("T")
 
 
 class _Recording(CounterStore):
-    """A store in memory that notes each reserve and can be made slow or failing.
+    """A store in memory that notes each reserve and can be held open or made to fail.
 
     Its own ``reserve`` is simple and obviously right, so the tests judge the
     group-commit layer only.
@@ -34,131 +40,163 @@ class _Recording(CounterStore):
 
     def __init__(self) -> None:
         self.location = "<memory>"
-        self.calls: list[int] = []
+        self.calls: list[tuple[EUI64, int]] = []
         self.last: dict[EUI64, int] = {}
         self.fail_next = False
         self.gate = threading.Event()
         self.gate.set()
         self.entered = threading.Event()
-        self._lock = threading.Lock()
+        self.threads: set[str] = set()
+        self.closed_in: str | None = None
 
     def reserve(self, originator: EUI64, n: int) -> range:
+        self.threads.add(threading.current_thread().name)
         self.entered.set()
-        self.gate.wait(10)
-        with self._lock:
-            self.calls.append(n)
-            if self.fail_next:
-                self.fail_next = False
-                raise CounterStoreError("disk full", source=self.location)
-            start = self.last.get(originator, 1000) + 1
-            self.last[originator] = start + n - 1
-            return range(start, start + n)
+        assert self.gate.wait(10)
+        self.calls.append((originator, n))
+        if self.fail_next:
+            self.fail_next = False
+            raise CounterStoreError("disk full", source=self.location)
+        start = self.last.get(originator, 1000) + 1
+        self.last[originator] = start + n - 1
+        return range(start, start + n)
 
     def close(self) -> None:
-        pass
+        self.closed_in = threading.current_thread().name
 
 
-def _draw_all(store: GroupCommitStore, eui: EUI64, threads: int, each: int) -> list[Issue]:
-    issues: list[Issue] = []
-    lock = threading.Lock()
-    errors: list[BaseException] = []
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run on a fresh loop, failing (not hanging) if a future is never resolved."""
+    return asyncio.run(asyncio.wait_for(coro, 20))
 
-    def work() -> None:
-        try:
-            for _ in range(each):
-                counter = store.next(eui)
-                issue = store.last_issue()
-                assert issue is not None and issue.counter == counter
-                with lock:
-                    issues.append(issue)
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
 
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(60)
-    assert not errors
-    return issues
+async def _until(condition: object, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():  # type: ignore[operator]
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.005)
 
 
 def test_concurrent_draws_share_commits_and_stay_in_issue_order(tmp_path: Path) -> None:
-    store = GroupCommitStore(CounterStore(tmp_path / "c.sqlite3"))
-    issues = _draw_all(store, EUI, threads=16, each=25)
+    store = LoopGroupCommit(CounterStore(tmp_path / "c.sqlite3"))
+
+    async def client(n: int) -> list[Issue]:
+        out = []
+        for _ in range(n):
+            out.append(await store.next(EUI))
+            await asyncio.sleep(0)  # let the others in, as HTTP requests would
+        return out
+
+    async def main() -> list[Issue]:
+        results = await asyncio.gather(*(client(25) for _ in range(16)))
+        return [issue for result in results for issue in result]
+
+    issues = _run(main())
     assert len(issues) == 400
     counters = [i.counter for i in issues]
     assert len(set(counters)) == 400
     by_seq = sorted(issues, key=lambda i: i.seq)
     assert [i.seq for i in by_seq] == list(range(1, 401))
     assert all(a.counter < b.counter for a, b in itertools.pairwise(by_seq))
-    assert max(i.batch for i in issues) > 1  # 16 threads on a durable store: shared
-    assert store.last_issued(EUI) == max(counters)  # recorded, every one of them
+    assert max(i.batch for i in issues) > 1  # 16 concurrent callers: shared
+    assert store.store.last_issued(EUI) == max(counters)  # recorded, every one of them
+    store.close()
 
 
-def test_a_waiting_caller_joins_the_next_transaction() -> None:
+def test_callers_of_one_pass_share_one_transaction_in_their_order() -> None:
     inner = _Recording()
-    store = GroupCommitStore(inner)
-    inner.gate.clear()
-    first = threading.Thread(target=store.next, args=(EUI,))
-    first.start()
-    assert inner.entered.wait(10)  # the first transaction is under way (held open)
-    later = [threading.Thread(target=store.next, args=(EUI,)) for _ in range(5)]
-    for t in later:
-        t.start()
-    deadline = threading.Event()
-    while True:  # all five queued behind the open transaction
-        with store._lock:
-            if len(store._queues.get(EUI, [])) == 5:
-                break
-        deadline.wait(0.01)
-    inner.gate.set()
-    first.join(10)
-    for t in later:
-        t.join(10)
-    assert inner.calls == [1, 5]
-    assert inner.last[EUI] == 1006
+    store = LoopGroupCommit(inner)
+
+    async def main() -> list[Issue]:
+        futures = [store.next(EUI) for _ in range(5)]
+        assert store.pending() == 5 and not inner.calls  # nothing drawn before the flush
+        return list(await asyncio.gather(*futures))
+
+    issues = _run(main())
+    assert inner.calls == [(EUI, 5)]
+    assert issues == [Issue(seq=i + 1, counter=1001 + i, batch=5) for i in range(5)]
+    assert inner.threads == {"duis-counters_0"}  # off the loop, in the one thread
+    store.close()
+    assert inner.closed_in == "duis-counters_0"  # the thread that holds the connection
+
+
+def test_callers_arriving_during_a_commit_share_the_next_one() -> None:
+    inner = _Recording()
+    store = LoopGroupCommit(inner)
+
+    async def main() -> list[Issue]:
+        inner.gate.clear()
+        first = store.next(EUI)
+        await _until(inner.entered.is_set)  # the first transaction is under way, held open
+        later = [store.next(EUI) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        assert store.pending() == 4  # queued, not started: one transaction at a time
+        inner.gate.set()
+        return [await first, *await asyncio.gather(*later)]
+
+    issues = _run(main())
+    assert inner.calls == [(EUI, 1), (EUI, 4)]
+    assert [i.counter for i in issues] == [1001, 1002, 1003, 1004, 1005]
+    assert [i.batch for i in issues] == [1, 4, 4, 4, 4]
+    store.close()
 
 
 def test_a_failed_commit_fails_its_callers_only() -> None:
     inner = _Recording()
-    store = GroupCommitStore(inner)
-    inner.fail_next = True
-    with pytest.raises(CounterStoreError, match="disk full"):
-        store.next(EUI)
-    assert store.last_issue() is None
-    assert store.next(EUI) == 1001  # the failed transaction recorded nothing
-    assert store.last_issue() == Issue(seq=1, counter=1001, batch=1)
+    store = LoopGroupCommit(inner)
+
+    async def main() -> None:
+        inner.fail_next = True
+        failed = [store.next(EUI) for _ in range(3)]
+        for future in failed:
+            with pytest.raises(CounterStoreError, match="disk full"):
+                await future
+        assert (await store.next(EUI)) == Issue(seq=1, counter=1001, batch=1)
+
+    _run(main())  # the failed transaction recorded nothing and used no seq
+    store.close()
 
 
 def test_originators_do_not_share_a_transaction() -> None:
     inner = _Recording()
-    store = GroupCommitStore(inner)
-    assert store.next(EUI) == 1001
-    assert store.next(OTHER) == 1001
-    assert store.next(EUI) == 1002
-    assert [store.last_issue()] == [Issue(seq=3, counter=1002, batch=1)]
-    store.forget_issue()
-    assert store.last_issue() is None
+    store = LoopGroupCommit(inner)
+
+    async def main() -> list[Issue]:
+        return list(await asyncio.gather(store.next(EUI), store.next(OTHER), store.next(EUI)))
+
+    a, b, c = _run(main())
+    assert sorted(inner.calls) == sorted([(EUI, 2), (OTHER, 1)])
+    assert (a.counter, c.counter, b.counter) == (1001, 1002, 1001)
+    assert a.seq < c.seq  # issue order is counter order within an originator
+    store.close()
+
+
+def test_a_caller_gone_before_its_transaction_draws_no_counter() -> None:
+    inner = _Recording()
+    store = LoopGroupCommit(inner)
+
+    async def main() -> Issue:
+        gone = store.next(EUI)
+        kept = store.next(EUI)
+        gone.cancel()  # the client went away before the flush
+        return await kept
+
+    assert _run(main()) == Issue(seq=1, counter=1001, batch=1)
+    assert inner.calls == [(EUI, 1)]
+    store.close()
 
 
 def test_max_batch_bounds_one_transaction() -> None:
     inner = _Recording()
-    store = GroupCommitStore(inner, max_batch=3)
-    inner.gate.clear()
-    threads = [threading.Thread(target=store.next, args=(EUI,)) for _ in range(8)]
-    threads[0].start()
-    assert inner.entered.wait(10)
-    for t in threads[1:]:
-        t.start()
-    while True:
-        with store._lock:
-            if len(store._queues.get(EUI, [])) == 7:
-                break
-        threading.Event().wait(0.01)
-    inner.gate.set()
-    for t in threads:
-        t.join(10)
-    assert inner.calls == [1, 3, 3, 1]
+    store = LoopGroupCommit(inner, max_batch=3)
+
+    async def main() -> list[Issue]:
+        return list(await asyncio.gather(*(store.next(EUI) for _ in range(7))))
+
+    issues = _run(main())
+    assert inner.calls == [(EUI, 3), (EUI, 3), (EUI, 1)]
+    assert [i.counter for i in issues] == list(range(1001, 1008))
     with pytest.raises(ValueError):
-        GroupCommitStore(inner, max_batch=0)
+        LoopGroupCommit(inner, max_batch=0)
+    store.close()

@@ -3,12 +3,11 @@
 ``POST /sign`` and ``POST /verify`` take and give exactly what DCC's signing tool
 does (``{"message": base64, "preserveCounter"?: bool}`` in, ``{"message": base64}``
 out, ``400 {"error", "errorCode"}`` on refusal), so its clients switch by changing
-a URL; the error body adds our ``rule`` id. Signing with a fresh counter runs in a
-pool of threads, so a request waiting for its counter's durable commit never blocks
-the event loop, and the requests waiting at one moment share one commit (see
-:mod:`signing._counters_group`); the worker processes are what use the cores.
-Verifying, validating and signing with ``preserveCounter`` are CPU work alone (no
-waiting) and run on the loop, where a thread hop would only add its cost. Starlette
+a URL; the error body adds our ``rule`` id. Requests are handled on the event loop;
+those that need a fresh counter wait there for it, and the ones waiting at one
+moment share one durable commit, made in a thread of its own (see
+:mod:`signing._counters_group`). The worker processes are what use the cores (a
+pool of signing threads would only interleave CPU work on the GIL). Starlette
 routes the requests; the outer layer here, plain ASGI, does what every request
 needs: authentication, the access log line and the metrics.
 """
@@ -18,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import functools
 import json
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -67,10 +64,6 @@ _JSON = "application/json"
 _ROUTES = frozenset({"/sign", "/verify", "/validate", "/healthz", "/metrics"})
 #: Paths answered without a token: a load balancer's health check carries none.
 _PUBLIC = frozenset({"/healthz"})
-#: Threads signing with fresh counters at once in a worker. Enough that the requests
-#: arriving while a durable commit is under way (a few milliseconds) all join the next
-#: one; more would only interleave more signs on the GIL, delaying each of them.
-SIGN_THREADS = 16
 
 
 def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIApp:
@@ -78,13 +71,11 @@ def create_app(settings: ServeSettings, service: Service | None = None) -> ASGIA
     svc = service if service is not None else Service(settings)
     tokens = load_tokens(settings)
     metrics = Metrics()
-    pool = ThreadPoolExecutor(SIGN_THREADS, thread_name_prefix="duis-sign")
-    api = _Endpoints(svc, settings, metrics, pool)
+    api = _Endpoints(svc, settings, metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        pool.shutdown(wait=True)  # in-flight signs finish (their counters are recorded)
+        yield  # uvicorn lets in-flight requests finish first (their counters recorded)
         svc.close()
 
     inner = Starlette(
@@ -219,10 +210,8 @@ class _Endpoints:
         service: Service,
         settings: ServeSettings,
         metrics: Metrics,
-        pool: ThreadPoolExecutor,
     ) -> None:
         self.service = service
-        self.pool = pool
         self.max_body = settings.max_body
         self.timeout = settings.request_timeout
         self.metrics_store = metrics
@@ -234,12 +223,11 @@ class _Endpoints:
             preserve = doc.get("preserveCounter", False)
             if not isinstance(preserve, bool):
                 raise BadJSONError('"preserveCounter" must be true or false')
-            xml = _message(doc)
-            work = functools.partial(self.service.sign, xml, preserve_counter=preserve)
-            if preserve:  # no counter to wait for: CPU work alone, as /verify
-                signed, issue = work()
-            else:
-                signed, issue = await asyncio.get_running_loop().run_in_executor(self.pool, work)
+            job = self.service.prepare_sign(_message(doc), preserve_counter=preserve)
+            issue = None
+            if job.originator is not None:  # recorded durably before we get it
+                issue = await self.service.counters.next(job.originator)
+            signed = job.finish(None if issue is None else issue.counter)
         except DuisError as exc:
             return _refusal(exc, note)
         if signed.request_id is not None:

@@ -11,18 +11,19 @@ from duis._validate import parse_or_report, validate_tree
 from duis.report import Report
 from duis.schemas import SchemaRegistry
 from duis.serve._settings import ServeSettings
+from duis.xml import parse, read_input
 from mmc import GBCS_RESPONSE, validate_gbcs_tree
 from signing import (
     Keystore,
     OrgCertificate,
-    SignedMessage,
+    PreparedSign,
     VerifiedMessage,
     load_certificates,
     open_counter_store,
-    sign,
+    prepare_sign,
     verify,
 )
-from signing._counters_group import GroupCommitStore, Issue
+from signing._counters_group import LoopGroupCommit
 
 __all__ = ["Service"]
 
@@ -35,9 +36,9 @@ class Service:
         self.config = settings.config
         folder = self.config.keystore
         self.keystore: Keystore = Keystore.from_dir(folder) if folder else Keystore()
-        # SQLite or PostgreSQL, through signing's one factory; concurrent /sign
-        # requests (threads of the app's pool) share its durable commits.
-        self.counters = GroupCommitStore(open_counter_store(settings.counter_location))
+        # SQLite or PostgreSQL, through signing's one factory; the /sign requests
+        # of one pass of the event loop share its durable commits.
+        self.counters = LoopGroupCommit(open_counter_store(settings.counter_location))
         self.trust: list[OrgCertificate] | None = (
             [c for f in settings.trust for c in load_certificates(f)] if settings.trust else None
         )
@@ -46,27 +47,25 @@ class Service:
     def close(self) -> None:
         self.counters.close()
 
-    def sign(self, xml: bytes, *, preserve_counter: bool) -> tuple[SignedMessage, Issue | None]:
-        """Sign a request, and say which counter it drew (None: it kept its own).
+    def prepare_sign(self, xml: bytes, *, preserve_counter: bool) -> PreparedSign:
+        """Every check before signing a request; what is left is its counter and the sign.
 
-        The counter is recorded durably in the store before it is put in the message.
-        Called from many threads at once: that is what lets their counters share a
-        commit.
+        The caller draws the counter (``originator``) from :attr:`counters`, which
+        records it durably before handing it out, then calls ``finish``: a refused
+        request never draws one.
         """
-        self.counters.forget_issue()
-        signed = sign(
-            xml,
+        raw, name = read_input(xml, source="<request>")
+        return prepare_sign(
+            parse(raw, source=name),
             keystore=self.keystore,
-            counters=self.counters,
             preserve_counter=preserve_counter,
             validate=self.settings.validate_on_sign,
             config=self.config,
             schemas=self.registry,  # the one /validate uses, resolved once at start-up
             at=self.settings.at,
             allow_digital_signing=self.settings.allow_digital_signing,
-            source="<request>",
+            source=name,
         )
-        return signed, self.counters.last_issue()
 
     def verify(self, xml: bytes) -> VerifiedMessage:
         """Strict verification; an unsigned response passes unless signatures are required."""
