@@ -223,11 +223,17 @@ def test_healthz_is_public_and_metrics_count_refusals_by_rule(server: Server) ->
 
 def test_access_log_is_json_and_never_holds_key_or_token(server: Server, pki: Path) -> None:
     raw = (ROOT / "examples/requests/valid/8.2-read-inventory.xml").read_bytes()
-    server.post("/sign", {"message": b64(raw)}, TOKEN)
+    status, signed = server.post("/sign", {"message": b64(raw)}, TOKEN)
+    assert status == 200
     server.post("/sign", {"message": b64(raw)}, "wrong-token-0123456789abc")
-    lines = server.access_lines_until(lambda got: sum(ln.get("path") == "/sign" for ln in got) >= 2)
+    assert server.post("/verify", {"message": signed["message"]}, TOKEN)[0] == 200
+    lines = server.access_lines_until(
+        lambda got: sum(ln.get("path") in ("/sign", "/verify") for ln in got) >= 3
+    )
     signs = [ln for ln in lines if ln["path"] == "/sign" and ln["status"] == 200]
     assert signs and RequestID.parse(signs[-1]["request_id"]).originator == USER
+    verified = [ln for ln in lines if ln["path"] == "/verify" and ln["status"] == 200]
+    assert verified and str(USER) in verified[-1]["signer"]  # described, not an object
     assert any(ln["rule"] == "serve.unauthorized" for ln in lines if "rule" in ln)
     log = server.log()
     assert TOKEN not in log and "wrong-token" not in log

@@ -181,9 +181,13 @@ class _Outer:
             "bytes_in": note.get("bytes_in", 0),
             "bytes_out": sent,
         }
-        for key in ("rule", "request_id", "counter", "seq", "batch", "signer"):
+        for key in ("rule", "request_id", "counter", "seq", "batch"):
             if key in note:
                 line[key] = note[key]
+        if "request_id" in line:  # objects in the note: formatted only for a line written
+            line["request_id"] = str(line["request_id"])
+        if "signer" in note:
+            line["signer"] = note["signer"].describe()
         access_log.info(json.dumps(line, separators=(",", ":")))
 
 
@@ -231,7 +235,7 @@ class _Endpoints:
         except DuisError as exc:
             return _refusal(exc, note)
         if signed.request_id is not None:
-            note["request_id"] = str(signed.request_id)
+            note["request_id"] = signed.request_id
         if issue is not None:  # what a checker of the counter guarantee needs
             note["counter"] = issue.counter
             note["seq"] = issue.seq
@@ -246,7 +250,7 @@ class _Endpoints:
         except DuisError as exc:
             return _refusal(exc, note)
         if verified.signer is not None:
-            note["signer"] = verified.signer.describe()
+            note["signer"] = verified.signer
         return _message_response(verified.signed_xml)
 
     async def validate(self, request: Request) -> Response:
