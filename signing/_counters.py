@@ -128,9 +128,6 @@ class CounterStore:
     #: A printable name of the store (a path, or a URL without its password).
     location: str
     _backend_name: ClassVar[str] = "counter store"
-    #: Whether a transaction waits on a network (a database server) rather than on a
-    #: local disk: a server's event loop then commits from a thread of its own.
-    remote: ClassVar[bool] = False
 
     def __new__(
         cls, location: str | os.PathLike[str] | None = None, *, durable: bool = True

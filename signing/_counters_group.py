@@ -14,12 +14,9 @@ Why the requests wait on the loop and not in a pool of threads: under the GIL, a
 thread that waits for SQLite gives up the interpreter at every call into it and
 waits for it back behind the threads doing CPU work, and the signs of sixteen
 threads interleaved with each other; signing with fresh counters ran at a third of
-the speed of signing without. Now the signing stays on the loop, and so does the
-commit of a local SQLite file: it blocks the loop for the commit's own time (0.2 ms
-alone, 1 to 2 ms with two workers committing to one file), once for a whole round
-of requests, and costs half the CPU of handing it to a thread and back. A store
-across a network (PostgreSQL, :attr:`CounterStore.remote`) waits on round trips
-instead; its transactions run one after another in a thread of their own, and the
+the speed of signing without. Now the signing stays on the loop, and only the
+transactions run in one thread of their own, one after another: while one waits
+for the disk (0.2 ms alone, 1 to 2 ms with two workers committing to one file), the
 loop goes on with the requests that will share the next.
 
 The guarantees of the store stay whole:
@@ -65,28 +62,21 @@ class LoopGroupCommit:
     """Fresh counters for the coroutines of one event loop, sharing durable commits.
 
     One instance per process, used from its event loop's thread only; ``max_batch``
-    bounds one transaction. ``in_thread`` chooses where transactions run (default:
-    a thread of their own for a remote store, the loop for a local one); either way
-    one at a time, and the callers that queue meanwhile share the next one.
+    bounds one transaction. The transactions run one after another in a thread of
+    their own, so the loop goes on with other requests while a commit waits for the
+    disk; the callers that queue meanwhile share the next one.
     """
 
-    def __init__(
-        self, store: CounterStore, *, max_batch: int = 1024, in_thread: bool | None = None
-    ) -> None:
+    def __init__(self, store: CounterStore, *, max_batch: int = 1024) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be positive, got {max_batch!r}")
         self.store = store
         self._max_batch = max_batch
-        #: Commit from the thread (True) or on the loop (False); by default the
-        #: thread only for a store across a network (see the module's docstring).
-        self.in_thread = store.remote if in_thread is None else in_thread
         self._waiting: dict[EUI64, list[asyncio.Future[Issue]]] = {}
         self._committing = False
         self._seq = itertools.count(1)
         # One thread: transactions in order, and the store's connection is its own.
-        self._thread: ThreadPoolExecutor | None = (
-            ThreadPoolExecutor(1, thread_name_prefix="duis-counters") if self.in_thread else None
-        )
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="duis-counters")
 
     def next(self, originator: EUI64) -> asyncio.Future[Issue]:
         """A future of a fresh counter, resolved once it is recorded durably.
@@ -119,13 +109,8 @@ class LoopGroupCommit:
             return
         wanted = [(originator, len(batch)) for originator, batch in jobs]
         loop = asyncio.get_running_loop()
-        if self._thread is not None:
-            done = loop.run_in_executor(self._thread, self._reserve_all, wanted)
-            done.add_done_callback(functools.partial(self._committed, jobs))
-        else:  # the loop waits for the disk: the next round is called once it is free
-            done = loop.create_future()
-            done.set_result(self._reserve_all(wanted))
-            loop.call_soon(self._committed, jobs, done)
+        done = loop.run_in_executor(self._thread, self._reserve_all, wanted)
+        done.add_done_callback(functools.partial(self._committed, jobs))
 
     def _reserve_all(self, wanted: list[tuple[EUI64, int]]) -> list[range | Exception]:
         results: list[range | Exception] = []
@@ -159,12 +144,7 @@ class LoopGroupCommit:
         self._start()  # those who queued during this commit share the next one
 
     def close(self) -> None:
-        """Close the store's connection (in the thread that holds it) and the thread.
-
-        Called from the loop's thread, after the last request."""
-        if self._thread is None:
-            self.store.close()
-            return
+        """Close the store's connection (in the thread that holds it) and the thread."""
         try:
             self._thread.submit(self.store.close).result()
         finally:

@@ -82,7 +82,6 @@ class PostgresCounterStore(CounterStore):
     """Counters per originator in PostgreSQL; safe to share between processes and hosts."""
 
     _backend_name = "PostgreSQL counter store"
-    remote = True
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, durable: bool = True) -> None:
         """Connect (creating the tables in a new database); ``durable`` forces

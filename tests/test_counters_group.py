@@ -78,12 +78,8 @@ async def _until(condition: object, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.005)
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on-the-loop", "in-a-thread"])
-def test_concurrent_draws_share_commits_and_stay_in_issue_order(
-    tmp_path: Path, in_thread: bool
-) -> None:
-    store = LoopGroupCommit(CounterStore(tmp_path / "c.sqlite3"), in_thread=in_thread)
-    assert not CounterStore(tmp_path / "c.sqlite3").remote  # a local file: the loop
+def test_concurrent_draws_share_commits_and_stay_in_issue_order(tmp_path: Path) -> None:
+    store = LoopGroupCommit(CounterStore(tmp_path / "c.sqlite3"))
 
     async def client(n: int) -> list[Issue]:
         out = []
@@ -108,10 +104,9 @@ def test_concurrent_draws_share_commits_and_stay_in_issue_order(
     store.close()
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on-the-loop", "in-a-thread"])
-def test_callers_of_one_pass_share_one_transaction_in_their_order(in_thread: bool) -> None:
+def test_callers_of_one_pass_share_one_transaction_in_their_order() -> None:
     inner = _Recording()
-    store = LoopGroupCommit(inner, in_thread=in_thread)
+    store = LoopGroupCommit(inner)
 
     async def main() -> list[Issue]:
         futures = [store.next(EUI) for _ in range(5)]
@@ -121,17 +116,14 @@ def test_callers_of_one_pass_share_one_transaction_in_their_order(in_thread: boo
     issues = _run(main())
     assert inner.calls == [(EUI, 5)]
     assert issues == [Issue(seq=i + 1, counter=1001 + i, batch=5) for i in range(5)]
-    committer = "duis-counters_0" if in_thread else threading.current_thread().name
-    assert inner.threads == {committer}
+    assert inner.threads == {"duis-counters_0"}  # off the loop, in the one thread
     store.close()
-    assert inner.closed_in == committer  # the thread that holds the connection
+    assert inner.closed_in == "duis-counters_0"  # the thread that holds the connection
 
 
 def test_callers_arriving_during_a_commit_share_the_next_one() -> None:
     inner = _Recording()
-    inner.remote = True  # type: ignore[misc]  # a server's store: the commit in a thread
     store = LoopGroupCommit(inner)
-    assert store.in_thread
 
     async def main() -> list[Issue]:
         inner.gate.clear()
@@ -150,10 +142,9 @@ def test_callers_arriving_during_a_commit_share_the_next_one() -> None:
     store.close()
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on-the-loop", "in-a-thread"])
-def test_a_failed_commit_fails_its_callers_only(in_thread: bool) -> None:
+def test_a_failed_commit_fails_its_callers_only() -> None:
     inner = _Recording()
-    store = LoopGroupCommit(inner, in_thread=in_thread)
+    store = LoopGroupCommit(inner)
 
     async def main() -> None:
         inner.fail_next = True
@@ -167,10 +158,9 @@ def test_a_failed_commit_fails_its_callers_only(in_thread: bool) -> None:
     store.close()
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on-the-loop", "in-a-thread"])
-def test_originators_do_not_share_a_transaction(in_thread: bool) -> None:
+def test_originators_do_not_share_a_transaction() -> None:
     inner = _Recording()
-    store = LoopGroupCommit(inner, in_thread=in_thread)
+    store = LoopGroupCommit(inner)
 
     async def main() -> list[Issue]:
         return list(await asyncio.gather(store.next(EUI), store.next(OTHER), store.next(EUI)))
@@ -182,10 +172,9 @@ def test_originators_do_not_share_a_transaction(in_thread: bool) -> None:
     store.close()
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on-the-loop", "in-a-thread"])
-def test_a_caller_gone_before_its_transaction_draws_no_counter(in_thread: bool) -> None:
+def test_a_caller_gone_before_its_transaction_draws_no_counter() -> None:
     inner = _Recording()
-    store = LoopGroupCommit(inner, in_thread=in_thread)
+    store = LoopGroupCommit(inner)
 
     async def main() -> Issue:
         gone = store.next(EUI)
@@ -198,10 +187,9 @@ def test_a_caller_gone_before_its_transaction_draws_no_counter(in_thread: bool) 
     store.close()
 
 
-@pytest.mark.parametrize("in_thread", [False, True], ids=["on-the-loop", "in-a-thread"])
-def test_max_batch_bounds_one_transaction(in_thread: bool) -> None:
+def test_max_batch_bounds_one_transaction() -> None:
     inner = _Recording()
-    store = LoopGroupCommit(inner, in_thread=in_thread, max_batch=3)
+    store = LoopGroupCommit(inner, max_batch=3)
 
     async def main() -> list[Issue]:
         return list(await asyncio.gather(*(store.next(EUI) for _ in range(7))))
