@@ -17,7 +17,10 @@ threads interleaved with each other; signing with fresh counters ran at a third 
 the speed of signing without. Now the signing stays on the loop, and only the
 transactions run in one thread of their own, one after another: while one waits
 for the disk (0.2 ms alone, 1 to 2 ms with two workers committing to one file), the
-loop goes on with the requests that will share the next.
+loop goes on with the requests that will share the next. (Committing on the loop
+would save the hand-over, about 0.1 ms of CPU per transaction, but a store locked
+by another process would then stall every request of the worker, not only the
+fresh-counter signs.)
 
 The guarantees of the store stay whole:
 
