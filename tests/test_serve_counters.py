@@ -235,3 +235,45 @@ def test_worker_killed_mid_request_leaves_no_reused_counter(tmp_path: Path, pki:
     with CounterStore(db) as store:
         recorded = store.last_issued(USER)
     assert recorded is not None and recorded >= max(every)
+
+
+def test_a_store_locked_by_another_process_holds_only_the_fresh_counter_signs(
+    tmp_path: Path, pki: Path
+) -> None:
+    """The commits run beside the event loop: while another process holds the store's
+    write lock, /healthz, /verify and preserveCounter signs still answer at once, and
+    the fresh-counter sign waiting for its counter completes once the lock is freed."""
+    import sqlite3
+
+    db = tmp_path / "counters.db"
+    args = ["--keystore", str(pki), "--counter-db", str(db), "--workers", "1"]
+    with serving(args, tmp_path / "log") as server:
+        status, body = server.post("/sign", {"message": b64(REQUEST)})
+        assert status == 200  # the store exists and the worker is up
+        signed = body["message"]
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process's long write transaction
+        result: dict[str, Any] = {}
+
+        def fresh() -> None:
+            result["sign"] = server.post("/sign", {"message": b64(REQUEST)})
+
+        waiting = threading.Thread(target=fresh)
+        waiting.start()
+        try:
+            time.sleep(0.5)
+            assert "sign" not in result  # it waits for its counter
+            t0 = time.monotonic()
+            assert server.request("GET", "/healthz")[0] == 200
+            assert server.post("/verify", {"message": signed})[0] == 200
+            kept = {"message": b64(REQUEST), "preserveCounter": True}
+            assert server.post("/sign", kept)[0] == 200
+            assert time.monotonic() - t0 < 5.0  # not held behind the locked store
+            assert "sign" not in result
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        waiting.join(60)
+        status, body = result["sign"]
+        assert status == 200
+        assert _counter(unb64(body["message"])) > _counter(unb64(signed))
