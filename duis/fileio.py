@@ -236,9 +236,9 @@ def remove_stale_temporaries(
     return removed
 
 
-def _write_temp(target: Target, data: bytes, *, sync: bool = True) -> str:
-    """A temporary file beside the target holding ``data``; fsynced unless ``sync`` is
-    False (then the caller fsyncs it, see :func:`_fsync_all`)."""
+def _write_temp(target: Target, data: bytes) -> str:
+    """A temporary file beside the target holding ``data``, not yet fsynced: the
+    commit fsyncs every temporary of a batch at once (:func:`_fsync_all`)."""
     try:
         fd, tmp = temp_beside(target.real.parent, target.real.name)
     except OSError as exc:
@@ -252,8 +252,6 @@ def _write_temp(target: Target, data: bytes, *, sync: bool = True) -> str:
                 view = view[os.write(fd, view) :]
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, target.mode)
-            if sync:
-                os.fsync(fd)
         finally:
             os.close(fd)
         if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
@@ -337,7 +335,7 @@ def _write_checked(targets: list[Target], datas: list[bytes]) -> None:
     temps: list[str] = []
     try:
         for target, data in zip(targets, datas, strict=True):
-            temps.append(_write_temp(target, data, sync=False))
+            temps.append(_write_temp(target, data))
     except BaseException:
         for tmp in temps:
             with contextlib.suppress(OSError):
@@ -405,7 +403,7 @@ class BatchWriter:
     def _prepare(self, path: Path, data: bytes) -> tuple[Target, str] | OutputError:
         try:
             (target,) = check_targets([path], overwrite_read_only=self._overwrite)
-            return target, _write_temp(target, data, sync=False)
+            return target, _write_temp(target, data)
         except OutputError as exc:
             return exc
 
@@ -505,20 +503,10 @@ def atomic_write(
     Keeps the old file's permissions unless ``mode`` is given; see the module text
     for links, non-regular and read-only targets.
     """
-    (target,) = check_targets([path], overwrite_read_only=overwrite_read_only)
-    if mode is not None:
-        target = Target(target.given, target.real, mode)
-    tmp = _write_temp(target, data)
-    try:
-        os.replace(tmp, target.real)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise OutputError(
-            f"cannot write: {exc.strerror or exc}", source=str(target.given)
-        ) from None
-    fsync_folder(target.real.parent)
-    return target.real
+    (written,) = write_files(
+        [(path, data)], overwrite_read_only=overwrite_read_only, modes=[mode]
+    )
+    return written
 
 
 def atomic_write_many(
