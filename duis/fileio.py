@@ -503,9 +503,7 @@ def atomic_write(
     Keeps the old file's permissions unless ``mode`` is given; see the module text
     for links, non-regular and read-only targets.
     """
-    (written,) = write_files(
-        [(path, data)], overwrite_read_only=overwrite_read_only, modes=[mode]
-    )
+    (written,) = write_files([(path, data)], overwrite_read_only=overwrite_read_only, modes=[mode])
     return written
 
 

@@ -243,10 +243,10 @@ def test_an_unexpected_failure_in_one_temporary_leaves_no_other_behind(
 
     real = fileio._write_temp
 
-    def flaky(target: fileio.Target, data: bytes, *, sync: bool = True) -> str:
+    def flaky(target: fileio.Target, data: bytes) -> str:
         if target.real.name == "b.xml":
             raise MemoryError("simulated")
-        return real(target, data, sync=sync)
+        return real(target, data)
 
     monkeypatch.setattr(fileio, "_write_temp", flaky)
     writer = fileio.BatchWriter()
