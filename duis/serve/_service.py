@@ -37,7 +37,7 @@ class Service:
         folder = self.config.keystore
         self.keystore: Keystore = Keystore.from_dir(folder) if folder else Keystore()
         # SQLite or PostgreSQL, through signing's one factory; the /sign requests
-        # of one pass of the event loop share its durable commits.
+        # that queue while one transaction runs share the next durable commit.
         self.counters = LoopGroupCommit(open_counter_store(settings.counter_location))
         self.trust: list[OrgCertificate] | None = (
             [c for f in settings.trust for c in load_certificates(f)] if settings.trust else None
