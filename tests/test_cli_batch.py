@@ -48,9 +48,10 @@ def test_jobs_2_gives_the_same_output_as_jobs_1(
 ) -> None:
     from duis.cli import _batch
 
-    # Chunks of 4 files: 40 files are then enough for the worker pool to start (with
-    # the real chunk size a run this short is done in-process).
+    # Chunks of 4 files, and workers from 8 files on: 40 files then go through the
+    # workers (with the real sizes a run this short is done in-process).
     monkeypatch.setattr(_batch, "CHUNK", 4)
+    monkeypatch.setattr(_batch, "MIN_PARALLEL", 8)
     started: list[int] = []
     real_pool = _batch._can_fork
     monkeypatch.setattr(_batch, "_can_fork", lambda: started.append(1) or real_pool())

@@ -14,20 +14,24 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
 
-__all__ = ["Progress", "default_jobs", "run_ordered"]
+__all__ = ["Progress", "default_jobs", "lost_message", "run_ordered"]
 
-
-# The work function of the current run, inherited by forked workers (a closure over
-# registries and settings cannot be pickled, and need not be: fork copies it).
-_WORK: Callable[[Any], Any] | None = None
 
 #: Files per task: large enough that IPC costs little per file, small enough that
 #: results still stream and both workers stay busy at the end.
-CHUNK = 128
+CHUNK = 32
+#: Tasks sent to one worker and not yet answered: enough that it never waits for the
+#: parent, few enough that results held back for the output order stay few.
+PER_WORKER = 3
+#: Fewer files than this are done in this process: a worker costs a fork and its
+#: copy-on-write faults (a few ms), worth it only when there is work to share.
+MIN_PARALLEL = 64
 
 
 def default_jobs() -> int:
@@ -38,30 +42,53 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run_chunk(chunk: list[Any]) -> list[Any]:
-    assert _WORK is not None
-    return [_WORK(item) for item in chunk]
-
-
 def _can_fork() -> bool:
-    import multiprocessing
+    from duis.cli._workers import can_fork
 
-    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+    return can_fork()
+
+
+_END = object()
+
+
+def lost_message(why: str) -> str:
+    """What a file whose worker died on it is told (the one wording, every command)."""
+    return (
+        f"not checked: {why} while working on this file, also when it was tried on its "
+        "own; nothing was written for it (if it is reproducible, run it alone with "
+        "--jobs 1 to see the failure)"
+    )
+
+
+@dataclass(eq=False)
+class _Task:
+    """Items handed out together; ``results`` fills in as they are answered."""
+
+    before: list[Any]  # passthrough items that come before this task's items
+    items: list[Any]
+    results: list[Any] = field(default_factory=list)
+    missing: int = 0
 
 
 def run_ordered(
-    items: Iterable[Any], work: Callable[[Any], Any], *, jobs: int, eligible: Callable[[Any], bool]
+    items: Iterable[Any],
+    work: Callable[[Any], Any],
+    *,
+    jobs: int,
+    eligible: Callable[[Any], bool],
+    lost: Callable[[Any, str], Any],
 ) -> Iterator[Any]:
     """``(item, work(item))`` in input order; items ``eligible`` says no to pass as they are.
 
     Non-eligible items (set-up problems, notes) keep their place in the order too, so
-    a missing path is reported where it was given.
+    a missing path is reported where it was given. A worker that dies (killed from
+    outside, or a crash in a C library) is replaced; its files are tried again one by
+    one, and a file that kills a worker on its own gets ``(item, lost(item, why))``:
+    the run ends, and says which file was not checked, instead of hanging.
     """
-    global _WORK
     source = iter(items)
-    # A short run is done here: forking workers costs more than it saves.
-    head = list(islice(source, 2 * CHUNK))
-    if jobs <= 1 or len(head) < 2 * CHUNK or not _can_fork():
+    head = list(islice(source, MIN_PARALLEL))
+    if jobs <= 1 or len(head) < MIN_PARALLEL or not _can_fork():
         for item in chain(head, source):
             yield (item, work(item)) if eligible(item) else item
         return
@@ -74,50 +101,102 @@ def run_ordered(
             yield item, work(item)
             break
         yield item
-    head = list(rest)
-    import multiprocessing
+    yield from _parallel(chain(rest, source), work, jobs, eligible, lost)
 
-    _WORK = work
-    ctx = multiprocessing.get_context("fork")
-    window = jobs * 4
-    pool = ctx.Pool(jobs)
+
+def _parallel(
+    source: Iterator[Any],
+    work: Callable[[Any], Any],
+    jobs: int,
+    eligible: Callable[[Any], bool],
+    lost: Callable[[Any, str], Any],
+) -> Iterator[Any]:
+    from duis.cli._workers import Finished, WorkerPool, set_work
+
+    set_work(work)
+    pool = WorkerPool(jobs)
+    order: deque[_Task] = deque()  # in input order; the head is printed first
+    # What each task id stands for: its task, where its items start, how many, and
+    # whether it is a single item tried again after its worker died.
+    sent: dict[int, tuple[_Task, int, int, bool]] = {}
+    redo: deque[tuple[_Task, int, int, bool]] = deque()  # sent again, before new work
+    next_id = 0
+    exhausted = False
+    pushed: list[Any] = []  # an item read ahead that starts the next task
+    # Tasks held for the output order, done or not: bounds memory behind a slow file.
+    window = 2 * jobs * PER_WORKER
     try:
-        source = chain(head, source)
-        # Each pending entry: (passthrough items before the chunk, chunk, async result).
-        pending: list[tuple[list[Any], list[Any], Any]] = []
-        exhausted = False
         while True:
-            while not exhausted and len(pending) < window:
-                before: list[Any] = []
-                chunk: list[Any] = []
-                for item in source:
-                    if not eligible(item):
-                        if chunk:  # keep its place: after this chunk
-                            pending.append((before, chunk, pool.apply_async(_run_chunk, (chunk,))))
-                            before, chunk = [], []
-                        before.append(item)
-                        continue
-                    chunk.append(item)
-                    if len(chunk) >= CHUNK:
-                        break
-                else:
-                    exhausted = True
-                if chunk or before:
-                    result = pool.apply_async(_run_chunk, (chunk,)) if chunk else None
-                    pending.append((before, chunk, result))
-                if exhausted:
+            # Hand out work while some worker has room: retries first, then new chunks.
+            while True:
+                load = pool.load()
+                if len(load) < jobs:
+                    pool.start_worker()  # a replacement for one that died
+                    continue
+                least = min(range(len(load)), key=load.__getitem__)
+                if load[least] >= PER_WORKER:
                     break
-            if not pending:
+                if redo:
+                    unit = redo.popleft()
+                    task, at, count, _ = unit
+                    sent[next_id] = unit
+                    pool.submit(least, next_id, task.items[at : at + count])
+                    next_id += 1
+                    continue
+                if exhausted or len(order) >= window:
+                    break
+                task = _Task([], [])
+                while True:
+                    item = pushed.pop() if pushed else next(source, _END)
+                    if item is _END:
+                        exhausted = True
+                        break
+                    if not eligible(item):
+                        if task.items:  # keep its place: after this chunk
+                            pushed.append(item)
+                            break
+                        task.before.append(item)
+                        continue
+                    task.items.append(item)
+                    if len(task.items) >= CHUNK:
+                        break
+                if not task.items and not task.before:
+                    break
+                order.append(task)
+                if task.items:
+                    task.results = [None] * len(task.items)
+                    task.missing = len(task.items)
+                    sent[next_id] = (task, 0, len(task.items), False)
+                    pool.submit(least, next_id, task.items)
+                    next_id += 1
+            # Print what is complete, in order.
+            while order and order[0].missing == 0:
+                task = order.popleft()
+                yield from task.before
+                yield from zip(task.items, task.results, strict=True)
+            if not order and exhausted and not redo:
                 break
-            before, chunk, result = pending.pop(0)
-            yield from before
-            if result is not None:
-                yield from zip(chunk, result.get(), strict=True)
+            if not pool.busy():
+                # Nothing in flight: all held tasks were just printed, so the window has
+                # room again (or there are items to try again): hand out more first.
+                continue
+            for event in pool.poll():
+                unit = sent.pop(event.task)
+                task, at, count, single = unit
+                if isinstance(event, Finished):
+                    task.results[at : at + count] = event.results
+                    task.missing -= count
+                elif not event.started:  # it was waiting behind the one that died
+                    redo.append(unit)
+                elif single or count == 1:
+                    task.results[at] = lost(task.items[at], event.why)
+                    task.missing -= 1
+                else:  # which file was it? each is tried again on its own
+                    redo.extend((task, at + i, 1, True) for i in range(count))
         pool.close()
     finally:
-        pool.terminate()
-        pool.join()
-        _WORK = None
+        pool.kill()
+        set_work(None)
 
 
 class Progress:

@@ -82,7 +82,7 @@ def run_batch(
     Returns the exit code; the format's closing part (summary, JSON tail) is always
     written, interrupted or not, so partial output is still well-formed.
     """
-    from duis.cli._batch import Progress, run_ordered
+    from duis.cli._batch import Progress, lost_message, run_ordered
     from duis.cli._inputs import Document, Note, Problem
     from duis.cli._render import make_sink
 
@@ -99,7 +99,11 @@ def run_batch(
         )
         progress = Progress(not opts.quiet)
         for item in run_ordered(
-            items, work, jobs=opts.jobs, eligible=lambda i: isinstance(i, Document)
+            items,
+            work,
+            jobs=opts.jobs,
+            eligible=lambda i: isinstance(i, Document),
+            lost=lambda doc, why: Problem(doc.name, lost_message(why)),
         ):
             if isinstance(item, Problem):
                 sink.problem(item.name, item.message)

@@ -190,7 +190,11 @@ def inspect(
             out.write("[")
         first = True
         for item in run_ordered(
-            items, work, jobs=jobs or default_jobs(), eligible=lambda i: isinstance(i, Document)
+            items,
+            work,
+            jobs=jobs or default_jobs(),
+            eligible=lambda i: isinstance(i, Document),
+            lost=_lost,
         ):
             if isinstance(item, Problem):
                 print_error(item.message, name=item.name)
@@ -223,6 +227,14 @@ def inspect(
         if fmt == "json":
             out.write("\n]\n" if not first else "]\n")
     sys.exit(exit_code(problems=unreadable, setup_failed=setup_failed))
+
+
+def _lost(doc: Document, why: str) -> dict[str, Any]:
+    """The summary of a file whose worker died on it: an input error (exit 2)."""
+    from duis.cli._batch import lost_message
+
+    message = lost_message(why)
+    return {"error": {"where": doc.name, "message": message, "rule": "input", "line": None}}
 
 
 @dataclass

@@ -1,0 +1,243 @@
+"""The batch workers: forked, framed over pipes, and a dead worker never hangs the run.
+
+``multiprocessing.Pool`` waited forever for a task whose worker was killed (the OOM
+killer, a crash in C on a hostile file): a CI gate hung. These tests kill workers on
+purpose and check that every item is still answered, in order, and that the one
+item that kills a worker on its own is named.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from duis.cli import _batch
+from duis.cli._workers import Finished, Lost, WorkerPool, can_fork, set_work
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="workers need fork (POSIX, not macOS)")
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = ROOT / "examples" / "requests" / "valid" / "8.2-read-inventory.xml"
+
+
+@pytest.fixture(autouse=True)
+def _deadline() -> Iterator[None]:
+    """A hang is the fault under test: fail after 60 s instead of waiting for CI's limit."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError("the batch hung")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_tasks_larger_than_a_pipe_buffer_go_both_ways() -> None:
+    # 1 MiB per item each way: a parent that blocked writing a task while its worker
+    # blocked writing a result would deadlock here.
+    set_work(lambda item: item * 2)
+    pool = WorkerPool(2)
+    try:
+        big = ["x" * (1 << 20), "y" * (1 << 20)]
+        for task in range(6):
+            pool.submit(task % 2, task, big)
+        answers: dict[int, list[Any]] = {}
+        while pool.busy():
+            for event in pool.poll():
+                assert isinstance(event, Finished)
+                answers[event.task] = event.results
+        pool.close()
+    finally:
+        pool.kill()
+        set_work(None)
+    assert sorted(answers) == list(range(6))
+    assert all(results == [s * 2 for s in big] for results in answers.values())
+    assert _no_children_left()
+
+
+def test_an_exception_in_the_work_is_raised_in_the_parent() -> None:
+    def work(item: int) -> int:
+        if item == 3:
+            raise ValueError(f"bad item {item}")
+        return item
+
+    with pytest.raises(ValueError, match="bad item 3"):
+        list(
+            _batch.run_ordered(
+                range(200), work, jobs=2, eligible=lambda i: True, lost=lambda i, w: None
+            )
+        )
+    assert _no_children_left()
+
+
+def test_a_killed_worker_is_reported_with_its_signal() -> None:
+    set_work(lambda item: os.kill(os.getpid(), signal.SIGKILL))
+    pool = WorkerPool(1)
+    try:
+        pool.submit(0, 7, [1])
+        events = pool.poll()
+    finally:
+        pool.kill()
+        set_work(None)
+    assert events == [Lost(7, "the worker process was killed by signal 9 (SIGKILL)", started=True)]
+    assert _no_children_left()
+
+
+def test_the_item_that_kills_its_worker_is_named_and_the_rest_answered() -> None:
+    def work(item: int) -> int:
+        if item == 150:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item * 10
+
+    out = list(
+        _batch.run_ordered(
+            range(400), work, jobs=2, eligible=lambda i: True, lost=lambda i, why: ("lost", i, why)
+        )
+    )
+    assert [item for item, _ in out] == list(range(400))  # every item, in order
+    for item, result in out:
+        if item == 150:
+            assert result == ("lost", 150, "the worker process was killed by signal 9 (SIGKILL)")
+        else:
+            assert result == item * 10
+    assert _no_children_left()
+
+
+def test_a_worker_killed_from_outside_loses_nothing(tmp_path: Path) -> None:
+    # Each worker's first task kills it once (a marker file per pid-independent slot):
+    # the items are tried again and all answered, none reported lost.
+    marker = tmp_path / "killed"
+
+    def work(item: int) -> int:
+        if item == 100 and not marker.exists():
+            marker.write_text("once")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return -item
+
+    out = list(
+        _batch.run_ordered(
+            range(300), work, jobs=2, eligible=lambda i: True, lost=lambda i, why: "lost"
+        )
+    )
+    assert marker.exists()
+    assert out == [(i, -i) for i in range(300)]
+
+
+def test_passthrough_items_keep_their_place() -> None:
+    items: list[Any] = [f"note-{i}" if i % 37 == 0 else i for i in range(500)]
+    out = list(
+        _batch.run_ordered(
+            items,
+            lambda i: i + 1,
+            jobs=2,
+            eligible=lambda i: isinstance(i, int),
+            lost=lambda i, why: "lost",
+        )
+    )
+    expected = [i if isinstance(i, str) else (i, i + 1) for i in items]
+    assert out == expected
+
+
+def test_stopping_early_reaps_every_worker() -> None:
+    results = _batch.run_ordered(
+        range(10_000), lambda i: i, jobs=2, eligible=lambda i: True, lost=lambda i, w: None
+    )
+    assert isinstance(results, Generator)
+    for _ in range(100):
+        next(results)
+    results.close()  # the consumer stops (an exception, Ctrl-C in the caller)
+    assert _no_children_left()
+
+
+def test_validate_names_the_file_that_kills_its_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis.cli import cli
+    from duis.cli.validate import _Validator
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(100):
+        shutil.copy(GOOD, folder / f"r{i:03}.xml")
+    real = _Validator.__call__
+
+    def crashing(self: _Validator, doc: Any) -> Any:
+        if doc.name.endswith("r042.xml"):
+            os.kill(os.getpid(), signal.SIGKILL)  # what a segfault in C would do
+        return real(self, doc)
+
+    monkeypatch.setattr(_Validator, "__call__", crashing)
+    result = CliRunner().invoke(cli, ["validate", "--jobs", "2", str(folder)])
+    assert result.exit_code == 2, result.output  # a set-up error: a file went unchecked
+    lines = result.stderr.splitlines()
+    lost = [line for line in lines if "not checked" in line]
+    assert len(lost) == 1 and "r042.xml" in lost[0] and "signal 9" in lost[0]
+    # The file not checked is a set-up error, not a file checked: 99 of 100 were.
+    assert result.stdout.splitlines()[-1].startswith("99 files checked: 99 valid")
+    assert _no_children_left()
+
+
+def test_inspect_names_the_file_that_kills_its_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from duis.cli import cli
+    from duis.cli.inspect import _Inspector
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(80):
+        shutil.copy(GOOD, folder / f"r{i:03}.xml")
+    real = _Inspector.__call__
+
+    def crashing(self: _Inspector, doc: Any) -> Any:
+        if doc.name.endswith("r070.xml"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, doc)
+
+    monkeypatch.setattr(_Inspector, "__call__", crashing)
+    result = CliRunner().invoke(cli, ["inspect", "--format", "json", "--jobs", "2", str(folder)])
+    assert result.exit_code == 2, result.output
+    summaries = json.loads(result.stdout)
+    assert [s["path"].rsplit("/", 1)[-1] for s in summaries] == [f"r{i:03}.xml" for i in range(80)]
+    lost = [s for s in summaries if "error" in s]
+    assert len(lost) == 1 and lost[0]["path"].endswith("r070.xml")
+    assert "signal 9" in lost[0]["error"]["message"]
+    assert "r070.xml" in result.stderr and "not checked" in result.stderr
+
+
+def test_a_slow_first_file_fills_the_window_and_the_run_goes_on() -> None:
+    # The window of held tasks fills with finished ones behind a slow head; once the
+    # head is done all of them are printed and nothing is in flight. A loop that then
+    # waited for a worker instead of handing out more work hung here.
+    import time
+
+    def work(item: int) -> int:
+        if item == 1:  # the first file a worker gets (item 0 is done in the parent)
+            time.sleep(0.5)
+        return item
+
+    out = list(
+        _batch.run_ordered(range(2_000), work, jobs=2, eligible=lambda i: True, lost=lambda i, w: 0)
+    )
+    assert out == [(i, i) for i in range(2_000)]
