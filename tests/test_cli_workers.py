@@ -241,3 +241,76 @@ def test_a_slow_first_file_fills_the_window_and_the_run_goes_on() -> None:
         _batch.run_ordered(range(2_000), work, jobs=2, eligible=lambda i: True, lost=lambda i, w: 0)
     )
     assert out == [(i, i) for i in range(2_000)]
+
+
+def test_ctrl_c_ends_a_parallel_run_with_its_summary_and_no_workers_left(
+    tmp_path: Path,
+) -> None:
+    # The paths come from a pipe that stays open, so the run is certainly in progress
+    # (workers forked, the parent waiting for more paths) when Ctrl-C arrives.
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    paths = []
+    for i in range(200):
+        target = folder / f"r{i:03}.xml"
+        shutil.copy(GOOD, target)
+        paths.append(f"{target}\n")
+    command = [sys.executable, "-m", "duis", "validate", "--isolated", "--jobs", "2"]
+    proc = subprocess.Popen(
+        [*command, "--format", "json", "--files-from", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write("".join(paths).encode())
+    proc.stdin.flush()
+    children: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(children) < 2 and time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        children = found.stdout.split()
+        time.sleep(0.05)
+    assert len(children) == 2, "the workers did not start"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C on a terminal sends
+    out, err = proc.communicate(timeout=30)
+    proc.stdin.close()
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    assert b"duis: interrupted:" in err
+    import json
+
+    document = json.loads(out)  # the JSON is closed, with its summary
+    assert document["summary"]["files"] < 200
+    time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def test_ctrl_c_in_one_process_keeps_what_was_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duis.cli import cli
+    from duis.cli.validate import _Validator
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(20):
+        shutil.copy(GOOD, folder / f"r{i:03}.xml")
+    real = _Validator.__call__
+
+    def interrupted(self: _Validator, doc: Any) -> Any:
+        if doc.name.endswith("r010.xml"):
+            raise KeyboardInterrupt
+        return real(self, doc)
+
+    monkeypatch.setattr(_Validator, "__call__", interrupted)
+    result = CliRunner().invoke(cli, ["validate", "--jobs", "1", str(folder)])
+    assert result.exit_code == 130
+    assert result.stdout.splitlines()[-1].startswith("10 files checked: 10 valid")
+    assert "duis: interrupted: 10 file(s) reported above" in result.stderr

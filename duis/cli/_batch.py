@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
@@ -77,7 +77,7 @@ def run_ordered(
     jobs: int,
     eligible: Callable[[Any], bool],
     lost: Callable[[Any, str], Any],
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """``(item, work(item))`` in input order; items ``eligible`` says no to pass as they are.
 
     Non-eligible items (set-up problems, notes) keep their place in the order too, so

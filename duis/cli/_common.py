@@ -98,30 +98,43 @@ def run_batch(
             statistics=opts.statistics,
         )
         progress = Progress(not opts.quiet)
-        for item in run_ordered(
+        results = run_ordered(
             items,
             work,
             jobs=opts.jobs,
             eligible=lambda i: isinstance(i, Document),
             lost=lambda doc, why: Problem(doc.name, lost_message(why)),
-        ):
-            if isinstance(item, Problem):
-                sink.problem(item.name, item.message)
-                continue
-            if isinstance(item, Note):
-                sink.note(item.name, item.message)
-                continue
-            _, result = item
-            if isinstance(result, Problem):
-                sink.problem(result.name, result.message)
-            elif isinstance(result, Note):
-                sink.note(result.name, result.message)
-            else:
-                sink.file(result)
-            progress.step()
+        )
+        interrupted = False
+        try:
+            for item in results:
+                if isinstance(item, Problem):
+                    sink.problem(item.name, item.message)
+                    continue
+                if isinstance(item, Note):
+                    sink.note(item.name, item.message)
+                    continue
+                _, result = item
+                if isinstance(result, Problem):
+                    sink.problem(result.name, result.message)
+                elif isinstance(result, Note):
+                    sink.note(result.name, result.message)
+                else:
+                    sink.file(result)
+                progress.step()
+        except KeyboardInterrupt:
+            interrupted = True  # what was reported stays, and the summary says so much
+        finally:
+            results.close()  # stops and reaps the workers
         progress.clear()
         sink.close()
     tally = sink.tally
+    if interrupted:
+        click.echo(
+            f"duis: interrupted: {tally.files} file(s) reported above, the rest not checked",
+            err=True,
+        )
+        return EXIT_INTERRUPTED
     return exit_code(
         problems=tally.invalid > 0, setup_failed=tally.setup_errors > 0, exit_zero=opts.exit_zero
     )

@@ -19,6 +19,7 @@ import click
 
 from duis._exceptions import DuisError, InputError
 from duis.cli._common import (
+    EXIT_INTERRUPTED,
     exit_code,
     load_keystore,
     open_output,
@@ -189,43 +190,55 @@ def inspect(
         if fmt == "json":
             out.write("[")
         first = True
-        for item in run_ordered(
+        results = run_ordered(
             items,
             work,
             jobs=jobs or default_jobs(),
             eligible=lambda i: isinstance(i, Document),
             lost=_lost,
-        ):
-            if isinstance(item, Problem):
-                print_error(item.message, name=item.name)
-                setup_failed = True
-                continue
-            if isinstance(item, Note):
-                click.echo(f"{item.name}: note: {item.message}", err=True)
-                continue
-            doc, summary = item
-            if "error" in summary:
-                error = summary["error"]
-                where = error["where"]
-                click.echo(f"{where}: error: {error['message']} [{error['rule']}]", err=True)
-                if error["rule"] == "input":
+        )
+        interrupted = False
+        try:
+            for item in results:
+                if isinstance(item, Problem):
+                    print_error(item.message, name=item.name)
                     setup_failed = True
-                else:
-                    unreadable = True
-                if fmt != "json":
                     continue
-                summary = {
-                    "path": doc.name,
-                    "error": {k: error[k] for k in ("rule", "message", "line")},
-                }
-            if fmt == "json":
-                text = json.dumps(summary, indent=2).replace("\n", "\n  ")
-                out.write(("," if not first else "") + "\n  " + text)
-                first = False
-            else:
-                _text(summary, out)
+                if isinstance(item, Note):
+                    click.echo(f"{item.name}: note: {item.message}", err=True)
+                    continue
+                doc, summary = item
+                if "error" in summary:
+                    error = summary["error"]
+                    where = error["where"]
+                    click.echo(f"{where}: error: {error['message']} [{error['rule']}]", err=True)
+                    if error["rule"] == "input":
+                        setup_failed = True
+                    else:
+                        unreadable = True
+                    if fmt != "json":
+                        continue
+                    summary = {
+                        "path": doc.name,
+                        "error": {k: error[k] for k in ("rule", "message", "line")},
+                    }
+                if fmt == "json":
+                    text = json.dumps(summary, indent=2).replace("\n", "\n  ")
+                    out.write(("," if not first else "") + "\n  " + text)
+                    first = False
+                else:
+                    _text(summary, out)
+        except KeyboardInterrupt:
+            interrupted = True  # the JSON array is still closed below
+        finally:
+            results.close()  # stops and reaps the workers
         if fmt == "json":
             out.write("\n]\n" if not first else "]\n")
+    if interrupted:
+        click.echo(
+            "duis: interrupted: the files shown above were inspected, the rest not", err=True
+        )
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(exit_code(problems=unreadable, setup_failed=setup_failed))
 
 
