@@ -11,7 +11,7 @@ a rule's severity is written.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from duis._ruletable import get_rule
 from duis._severity import Severity
@@ -133,6 +133,11 @@ class Report:
         )
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Sent back by every batch worker as a plain tuple (see Message.__reduce__). A
+        # subclass, or a report given attributes beside its fields, is pickled whole:
+        # the short form would hand back a plain Report without them.
+        if type(self) is not Report or len(self.__dict__) != _FIELDS:
+            return _whole, (type(self), dict(self.__dict__))
         return _report, (
             self.source,
             self.kind.value,
@@ -166,6 +171,16 @@ def _message(
     severity: str, rule: str, text: str, line: int | None, path: str | None, column: int | None
 ) -> Message:
     return Message(_SEVERITIES[severity], rule, text, line, path, column)
+
+
+def _whole(cls: type[Report], state: dict[str, object]) -> Report:
+    report = cls.__new__(cls)
+    report.__dict__.update(state)
+    return report
+
+
+#: Report's fields: an instance with more attributes than these has extra state.
+_FIELDS = len(fields(Report))
 
 
 def _report(
