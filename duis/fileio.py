@@ -415,8 +415,21 @@ class BatchWriter:
         for path, future in pending:
             try:
                 done.append((path, future.result()))
+                continue
             except BaseException as exc:
-                done.append((path, exc))
+                if future.done():  # the write's own failure
+                    done.append((path, exc))
+                    continue
+                interrupt = exc  # Ctrl-C while waiting: the write itself goes on
+            while not future.done():  # its temporary must be known, to be removed
+                try:
+                    future.result()
+                except BaseException as again:
+                    if not future.done():
+                        interrupt = again
+            failure = future.exception()
+            done.append((path, future.result() if failure is None else failure))
+            done.append((path, interrupt))  # commit and discard raise it after tidying
         return done
 
     @staticmethod
@@ -428,7 +441,11 @@ class BatchWriter:
 
     def discard(self) -> None:
         """Remove every temporary written so far; nothing is renamed."""
-        self._remove(self._collect())
+        results = self._collect()
+        self._remove(results)
+        for _, result in results:  # Ctrl-C while waiting for a write: raised now
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
 
     def commit(self) -> dict[Path, InputError]:
         """Make every queued output durable and rename it into place; the refused ones."""

@@ -256,3 +256,42 @@ def test_an_unexpected_failure_in_one_temporary_leaves_no_other_behind(
         writer.commit()
     writer.close()
     assert list(tmp_path.iterdir()) == []  # nothing renamed, no temporary left
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM")
+def test_ctrl_c_while_a_batch_waits_for_its_writes_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The interrupt reached the wait for a background write; that write then finished
+    # unseen and its hidden temporary stayed beside the outputs.
+    import signal
+    import time
+
+    import duis.fileio as fileio
+
+    real = fileio._write_temp
+
+    def slow(target: fileio.Target, data: bytes) -> str:
+        time.sleep(0.3)
+        return real(target, data)
+
+    monkeypatch.setattr(fileio, "_write_temp", slow)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        writer = fileio.BatchWriter()
+        for i in range(3):
+            writer.add(tmp_path / f"r{i}.xml", b"<a/>")
+        signal.setitimer(signal.ITIMER_REAL, 0.1)  # fires while commit waits
+        with pytest.raises(KeyboardInterrupt):
+            try:
+                writer.commit()
+            finally:
+                writer.close()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert list(tmp_path.iterdir()) == []  # nothing renamed, no temporary left
