@@ -132,6 +132,18 @@ class WorkerPool:
         self._workers.append(worker)
         self._selector.register(result_r, selectors.EVENT_READ, worker)
 
+    def pids(self) -> list[int]:
+        """The live workers' process ids, in worker-number order."""
+        return [w.pid for w in self._workers]
+
+    def has(self, pid: int) -> bool:
+        """Whether the worker with this process id is still alive (as far as known)."""
+        return any(w.pid == pid for w in self._workers)
+
+    def index_of(self, pid: int) -> int:
+        """The worker number of a live worker (numbers shift when one dies)."""
+        return next(i for i, w in enumerate(self._workers) if w.pid == pid)
+
     def load(self) -> list[int]:
         """Tasks outstanding per worker (the caller picks the least loaded)."""
         return [len(w.tasks) for w in self._workers]

@@ -8,7 +8,9 @@ transaction per originator (so a crash can waste counters, never hand one out
 twice), then the outputs go through :class:`duis.fileio.BatchWriter`: each to a
 temporary file (written by a background thread while the next file is signed), all
 flushed in one step, renamed over their targets, and each folder flushed once,
-which makes the renames durable. An interrupted run (Ctrl-C:
+which makes the renames durable. With ``--jobs N`` forked workers check and sign
+while this process draws the counters and writes (see ``_run_parallel``). An
+interrupted run (Ctrl-C:
 exit 130, SIGKILL, power loss) leaves every input as it was and every output either
 complete or absent; see docs/signing.md.
 """
@@ -22,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -50,8 +52,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from duis.ids import EUI64
-    from duis.report import Report
-    from signing import CounterStore, Credentials, Keystore, PreparedSign
+    from duis.report import Kind, Report
+    from signing import CounterStore, Credentials, Keystore, PreparedSign, SignedMessage
 
 __all__ = ["sign"]
 
@@ -189,7 +191,7 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
         )
         interrupted = False
         try:
-            _run(items, targets, signer, counters, sink)
+            _run(items, targets, signer, counters, sink, opts.jobs)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -327,9 +329,24 @@ class _Signer:
             return error_report(doc.name, exc)
 
 
-def _reserve(store: CounterStore, wanted: Counter[EUI64]) -> dict[EUI64, Iterator[int]]:
-    """Counters for a block: one transaction per originator (a batch has few)."""
-    return {originator: iter(store.reserve(originator, n)) for originator, n in wanted.items()}
+class _Signed(NamedTuple):
+    """A signed output and what its report line says: small, so a worker sends it."""
+
+    xml: bytes
+    kind: Kind
+    request_id: str | None
+    signer: str
+
+
+def _signed(message: SignedMessage) -> _Signed:
+    rid = str(message.request_id) if message.request_id else None
+    return _Signed(message.xml, message.kind, rid, message.signer.describe())
+
+
+#: One file of a block: its index among the documents (-1: not a document), the item,
+#: and where it stands: refused (a Problem or Report), checked (a PreparedSign, to be
+#: signed here), or already signed (by a worker).
+_Entry = tuple[int, "Document | Problem | Note", Any]
 
 
 def _run(
@@ -338,95 +355,312 @@ def _run(
     signer: _Signer,
     counters: CounterStore | None,
     sink: Sink,
+    jobs: int = 1,
 ) -> None:
-    from duis.fileio import BatchWriter
-    from duis.report import Report, Severity
-    from signing._sign import PreparedSign
-
     index = 0
-    made: set[Path] = set()  # output folders known to exist
-    block: list[tuple[int, Document | Problem | Note]] = []
     numbered: list[tuple[int, Document | Problem | Note]] = []
     for item in items:
         numbered.append((index if isinstance(item, Document) else -1, item))
         if isinstance(item, Document):
             index += 1
-    for start in range(0, len(numbered), BLOCK):
-        block = numbered[start : start + BLOCK]
-        prepared: list[tuple[int, Any, Any]] = []
+    blocks = [numbered[start : start + BLOCK] for start in range(0, len(numbered), BLOCK)]
+    made: set[Path] = set()  # output folders known to exist
+    from duis.cli._batch import MIN_PARALLEL, _can_fork
+
+    if jobs > 1 and targets is not None and index >= MIN_PARALLEL and _can_fork():
+        _run_parallel(blocks, targets, signer, counters, sink, jobs, made)
+        return
+    from signing._sign import PreparedSign
+
+    for block in blocks:
+        entries: list[_Entry] = []
         wanted: Counter[EUI64] = Counter()
         for i, item in block:
-            if not isinstance(item, Document):
-                prepared.append((i, item, None))
-                continue
-            result = signer.prepare(item)
-            prepared.append((i, item, result))
+            result = signer.prepare(item) if isinstance(item, Document) else None
+            entries.append((i, item, result))
             if isinstance(result, PreparedSign) and result.originator is not None:
                 wanted[result.originator] += 1
-        pool = _reserve(counters, wanted) if counters is not None and wanted else {}
-        assert counters is not None or not wanted  # a fresh counter needs a store
-        # What to say about each file, in order; said once the block's outputs are
-        # written, so "signed" means the output is on disk.
-        events: list[tuple[str, Any]] = []
-        writer = BatchWriter()
-        interrupted = False
-        try:
-            for i, item, result in prepared:
-                if isinstance(item, Problem):
-                    events.append(("problem", (item.name, item.message)))
-                elif isinstance(item, Note):
-                    events.append(("note", (item.name, item.message)))
-                elif isinstance(result, Problem):
-                    events.append(("problem", (result.name, result.message)))
-                elif not isinstance(result, PreparedSign):
-                    events.append(("file", result))
-                else:
-                    origin = result.originator
-                    try:
-                        signed = result.finish(None if origin is None else next(pool[origin]))
-                    except DuisError as exc:
-                        events.append(("file", error_report(item.name, exc)))
-                        continue
-                    if targets is None:
-                        sys.stdout.buffer.write(signed.xml)
-                        sys.stdout.buffer.flush()
-                        events.append(("signed", (item, signed, "stdout", None)))
-                    else:
-                        if targets[i].parent not in made:
-                            # A folder that cannot be made (a file in the way, no
-                            # permission) is the writer's refusal of this target.
-                            with contextlib.suppress(OSError):
-                                targets[i].parent.mkdir(parents=True, exist_ok=True)
-                            made.add(targets[i].parent)
-                        writer.add(targets[i], signed.xml)
-                        events.append(("signed", (item, signed, str(targets[i]), targets[i])))
-        except KeyboardInterrupt:
-            # Ctrl-C: what is signed so far is still written (and said), then stop.
-            interrupted = True
-        try:
-            failed = writer.commit()
-        finally:
-            writer.close()
-        for kind, value in events:
-            if kind == "problem":
-                sink.problem(*value)
-            elif kind == "note":
-                sink.note(*value)
-            elif kind == "file":
-                sink.file(value)
-            else:
-                item, signed, dest, target = value
-                if target is not None and target in failed:
-                    sink.problem(str(target), failed[target].message)
+        _write_block(entries, _reserve(counters, wanted), targets, signer, sink, made)
+
+
+def _reserve(store: CounterStore | None, wanted: Counter[EUI64]) -> dict[EUI64, Iterator[int]]:
+    """Counters for a block: one transaction per originator (a batch has few)."""
+    assert store is not None or not wanted  # a fresh counter needs a store
+    if store is None:
+        return {}
+    return {originator: iter(store.reserve(originator, n)) for originator, n in wanted.items()}
+
+
+def _write_block(
+    entries: list[_Entry],
+    pool: dict[EUI64, Iterator[int]],
+    targets: dict[int, Path] | None,
+    signer: _Signer,
+    sink: Sink,
+    made: set[Path],
+) -> None:
+    """Sign what is checked (counters from ``pool``), write the block, then report it.
+
+    What is said about each file is said once the block's outputs are written, so
+    "signed" means the output is on disk. Ctrl-C while signing: what is signed so far
+    is still written (and said), then the interrupt goes on.
+    """
+    from duis.fileio import BatchWriter
+    from duis.report import Report, Severity
+    from signing._sign import PreparedSign
+
+    events: list[tuple[str, Any]] = []
+    writer = BatchWriter()
+    interrupted = False
+    try:
+        for i, item, result in entries:
+            if isinstance(item, Problem):
+                events.append(("problem", (item.name, item.message)))
+                continue
+            if isinstance(item, Note):
+                events.append(("note", (item.name, item.message)))
+                continue
+            if isinstance(result, Problem):
+                events.append(("problem", (result.name, result.message)))
+                continue
+            if isinstance(result, PreparedSign):
+                origin = result.originator
+                try:
+                    result = _signed(result.finish(None if origin is None else next(pool[origin])))
+                except DuisError as exc:
+                    events.append(("file", error_report(item.name, exc)))
                     continue
-                report = Report(item.name, kind=signed.kind)
-                rid = f", RequestID {signed.request_id}" if signed.request_id else ""
-                report.add(
-                    Severity.INFO,
-                    "sign.signed",
-                    f"signed{rid} by {signed.signer.describe()} -> {dest}",
+            if not isinstance(result, _Signed):
+                events.append(("file", result))  # the refusal's report
+                continue
+            if targets is None:
+                sys.stdout.buffer.write(result.xml)
+                sys.stdout.buffer.flush()
+                events.append(("signed", (item, result, "stdout", None)))
+                continue
+            target = targets[i]
+            if target.parent not in made:
+                # A folder that cannot be made (a file in the way, no permission) is
+                # the writer's refusal of this target.
+                with contextlib.suppress(OSError):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            writer.add(target, result.xml)
+            events.append(("signed", (item, result, str(target), target)))
+    except KeyboardInterrupt:
+        interrupted = True
+    try:
+        failed = writer.commit()
+    finally:
+        writer.close()
+    for kind, value in events:
+        if kind == "problem":
+            sink.problem(*value)
+        elif kind == "note":
+            sink.note(*value)
+        elif kind == "file":
+            sink.file(value)
+        else:
+            item, signed, dest, target = value
+            if target is not None and target in failed:
+                sink.problem(str(target), failed[target].message)
+                continue
+            report = Report(item.name, kind=signed.kind)
+            rid = f", RequestID {signed.request_id}" if signed.request_id else ""
+            report.add(Severity.INFO, "sign.signed", f"signed{rid} by {signed.signer} -> {dest}")
+            signer.signed += 1
+            sink.file(report)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+# --- parallel blocks -------------------------------------------------------------
+# Workers check and sign; the parent draws the counters (one transaction per
+# originator and block, in file order) and writes. A checked message stays in the
+# worker that checked it (its tree is not sent anywhere), so each file takes two
+# trips: "prepare" (answered with its originator, or its refusal) and "finish" (the
+# counter in, the signed bytes out). The next block is checked while this one's
+# outputs are flushed to disk.
+
+_held: dict[int, Any] = {}  # in a worker: the PreparedSign of each file it checked
+
+
+class _SignWork:
+    """What a worker does with each message from the parent."""
+
+    def __init__(self, signer: _Signer) -> None:
+        self.signer = signer
+
+    def __call__(self, message: tuple[str, int, Any]) -> tuple[str, Any]:
+        from signing._sign import PreparedSign
+
+        step, key, value = message
+        if step == "prepare":
+            result = self.signer.prepare(value)
+            if isinstance(result, PreparedSign):
+                _held[key] = result
+                return "ready", result.originator
+            return "refused", result
+        prepared = _held.pop(key)
+        try:
+            return "signed", _signed(prepared.finish(value))
+        except DuisError as exc:
+            return "refused", error_report(prepared.source, exc)
+
+
+class _Trips:
+    """Tasks sent to the workers and their answers, collected as they arrive."""
+
+    def __init__(self, pool: Any, jobs: int) -> None:
+        self.pool = pool
+        self.jobs = jobs
+        self.answers: dict[int, Any] = {}
+        self.owner: dict[int, int] = {}  # task -> pid of the worker it went to
+        self.next = 0
+
+    def send(self, pid: int, messages: list[tuple[str, int, Any]]) -> int:
+        task = self.next
+        self.next += 1
+        self.owner[task] = pid
+        self.pool.submit(self.pool.index_of(pid), task, messages)
+        return task
+
+    def wait(self, tasks: list[int]) -> None:
+        from duis.cli._workers import Finished
+
+        while any(t not in self.answers for t in tasks):
+            for event in self.pool.poll():
+                self.answers[event.task] = (
+                    event.results if isinstance(event, Finished) else event.why
                 )
-                signer.signed += 1
-                sink.file(report)
-        if interrupted:
-            raise KeyboardInterrupt
+
+
+def _run_parallel(
+    blocks: list[list[tuple[int, Document | Problem | Note]]],
+    targets: dict[int, Path],
+    signer: _Signer,
+    counters: CounterStore | None,
+    sink: Sink,
+    jobs: int,
+    made: set[Path],
+) -> None:
+    from duis.cli._batch import CHUNK, lost_message
+    from duis.cli._workers import WorkerPool, set_work
+
+    first = next(item for block in blocks for _, item in block if isinstance(item, Document))
+    signer.prepare(first)  # loads what the checks load lazily once, before the fork
+    set_work(_SignWork(signer))
+    pool = WorkerPool(jobs)
+    trips = _Trips(pool, jobs)
+    try:
+        pending = _send_prepare(trips, blocks[0], CHUNK) if blocks else []
+        for number, block in enumerate(blocks):
+            checked = _collect_checks(trips, pending, dict(block))
+            wanted: Counter[EUI64] = Counter()
+            for key in sorted(checked):  # file order: counters rise in it
+                if checked[key][0] == "ready" and checked[key][1] is not None:
+                    wanted[checked[key][1]] += 1
+            reserved = _reserve(counters, wanted)
+            by_worker: dict[int, list[tuple[str, int, Any]]] = {}
+            for key in sorted(checked):
+                state = checked[key]
+                if state[0] == "ready":
+                    counter = None if state[1] is None else next(reserved[state[1]])
+                    checked[key] = ("counter", counter, state[2])
+                    by_worker.setdefault(state[2], []).append(("finish", key, counter))
+            finishing: list[tuple[int, list[int]]] = []
+            for pid, messages in by_worker.items():
+                if not pool.has(pid):  # died since: its files are lost (below)
+                    for _, key, counter in messages:
+                        checked[key] = ("lost", "the worker process that checked it ended", counter)
+                    continue
+                task = trips.send(pid, messages)
+                finishing.append((task, [key for _, key, _ in messages]))
+            # The next block is checked while this one is signed and written.
+            pending = (
+                _send_prepare(trips, blocks[number + 1], CHUNK) if number + 1 < len(blocks) else []
+            )
+            interrupted = False
+            try:
+                trips.wait([task for task, _ in finishing])
+            except KeyboardInterrupt:
+                interrupted = True  # what was signed is still written, as in one process
+            for task, keys in finishing:
+                answer = trips.answers.pop(task, None)
+                trips.owner.pop(task, None)
+                for n, key in enumerate(keys):
+                    counter = checked[key][1]
+                    if answer is None:  # interrupted before it was signed: not said
+                        checked[key] = ("skip",)
+                    elif isinstance(answer, str):
+                        checked[key] = ("lost", answer, counter)
+                    else:
+                        checked[key] = answer[n]
+            entries: list[_Entry] = []
+            for i, item in block:
+                if not isinstance(item, Document):
+                    entries.append((i, item, None))
+                    continue
+                state = checked[i]
+                if state[0] == "skip":
+                    continue
+                if state[0] == "lost":
+                    why = state[1]
+                    if len(state) > 2 and state[2] is not None:
+                        why += f" (its counter {state[2]} was reserved and is not used)"
+                    entries.append((i, item, Problem(item.name, lost_message(why, retried=False))))
+                elif state[0] == "signed":
+                    entries.append((i, item, state[1]))
+                else:  # refused: its report or problem
+                    entries.append((i, item, state[1]))
+            _write_block(entries, {}, targets, signer, sink, made)
+            if interrupted:
+                raise KeyboardInterrupt
+        pool.close()
+    finally:
+        pool.kill()
+        set_work(None)
+        _held.clear()
+
+
+def _collect_checks(
+    trips: _Trips, pending: list[tuple[int, list[int]]], docs: dict[int, Any]
+) -> dict[int, Any]:
+    """Each document's check: ``("ready", originator, pid)``, ``("refused", result)``
+    or ``("lost", why)``. Checking has no side effect (no counter is drawn), so the
+    files of a worker that died are checked again once by another (or a new) one."""
+    checked: dict[int, Any] = {}
+    for attempt in range(2):
+        trips.wait([task for task, _ in pending])
+        again: list[int] = []
+        for task, keys in pending:
+            answer = trips.answers.pop(task)
+            pid = trips.owner.pop(task)
+            for n, key in enumerate(keys):
+                if not isinstance(answer, str):
+                    checked[key] = (*answer[n], pid)
+                elif attempt == 0:
+                    again.append(key)
+                else:
+                    checked[key] = ("lost", answer)
+        if not again:
+            break
+        pending = _send_prepare(trips, [(key, docs[key]) for key in again], 1)
+    return checked
+
+
+def _send_prepare(
+    trips: _Trips, block: list[tuple[int, Document | Problem | Note]], chunk: int
+) -> list[tuple[int, list[int]]]:
+    """Send a block's documents to be checked, in chunks spread over the workers."""
+    keys = [(i, item) for i, item in block if isinstance(item, Document)]
+    while len(trips.pool) < trips.jobs:  # replace a worker that died in an earlier block
+        trips.pool.start_worker()
+    pids = trips.pool.pids()
+    sent: list[tuple[int, list[int]]] = []
+    size = max(1, min(chunk, -(-len(keys) // max(1, len(pids)))))
+    for n, start in enumerate(range(0, len(keys), size)):
+        part = keys[start : start + size]
+        task = trips.send(pids[n % len(pids)], [("prepare", i, doc) for i, doc in part])
+        sent.append((task, [i for i, _ in part]))
+    return sent
