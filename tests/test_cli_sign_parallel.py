@@ -121,3 +121,45 @@ def test_jobs_2_of_a_few_files_signs_in_one_process(tmp_path: Path) -> None:
     _batch(src, n=5)
     code, stdout, _ = _sign(tmp_path, src, tmp_path / "out", 2)
     assert code == 0 and stdout.count("[sign.signed]") == 5
+
+
+def test_without_fork_every_file_is_checked_and_signed_here(
+    tmp_path: Path, small_blocks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    src = tmp_path / "src"
+    _batch(src)
+    code, stdout, _ = _sign(tmp_path, src, tmp_path / "out", 2)
+    assert code == 1 and stdout.count("[sign.signed]") == 148
+    counters = _counters(tmp_path / "out")
+    assert counters == sorted(counters) and len(set(counters)) == 148
+
+
+def test_a_file_that_kills_workers_while_checked_is_lost_alone(
+    tmp_path: Path, small_blocks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its chunk's other files, and every file after it, are signed; only it is lost
+    # (it killed two workers), and no counter was drawn for it.
+    from duis.cli import sign
+
+    parent = os.getpid()
+    real = sign._Signer.prepare
+
+    def dying(self: sign._Signer, doc: Any) -> Any:
+        if doc.name.endswith("r050.xml") and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, doc)
+
+    monkeypatch.setattr(sign._Signer, "prepare", dying)
+    src = tmp_path / "src"
+    _batch(src)
+    code, stdout, stderr = _sign(tmp_path, src, tmp_path / "out", 2)
+    assert code == 2
+    lost = [line for line in stderr.splitlines() if "not checked" in line]
+    assert len(lost) == 1 and "r050.xml" in lost[0] and "reserved" not in lost[0]
+    assert stdout.count("[sign.signed]") == 147
+    counters = _counters(tmp_path / "out")
+    assert counters == sorted(counters) and len(set(counters)) == 147

@@ -314,3 +314,46 @@ def test_ctrl_c_in_one_process_keeps_what_was_reported(
     assert result.exit_code == 130
     assert result.stdout.splitlines()[-1].startswith("10 files checked: 10 valid")
     assert "duis: interrupted: 10 file(s) reported above" in result.stderr
+
+
+def test_no_fork_at_all_does_the_work_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    out = list(
+        _batch.run_ordered(range(300), lambda i: -i, jobs=2, eligible=lambda i: True, lost=None)  # type: ignore[arg-type]
+    )
+    assert out == [(i, -i) for i in range(300)]
+
+
+def test_when_dead_workers_cannot_be_replaced_the_rest_is_done_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two workers start, then fork fails. Item 100 kills the worker it is on, then
+    # (tried on its own) the other one: it is lost, and with no worker left and none
+    # to be had, everything after it is done in this process.
+    parent = os.getpid()
+    real_fork = os.fork
+    forks = {"n": 0}
+
+    def two_forks() -> int:
+        forks["n"] += 1
+        if forks["n"] > 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    def work(item: int) -> int:
+        if item == 100 and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item * 3
+
+    monkeypatch.setattr(os, "fork", two_forks)
+    out = list(
+        _batch.run_ordered(
+            range(2_000), work, jobs=2, eligible=lambda i: True, lost=lambda i, w: "lost"
+        )
+    )
+    assert out == [(i, "lost" if i == 100 else i * 3) for i in range(2_000)]
+    assert forks["n"] > 2  # a replacement was tried
+    assert _no_children_left()

@@ -101,20 +101,29 @@ def run_ordered(
             yield item, work(item)
             break
         yield item
-    yield from _parallel(chain(rest, source), work, jobs, eligible, lost)
+    from duis.cli._workers import WorkerPool, set_work
+
+    set_work(work)
+    try:
+        pool = WorkerPool(jobs)
+    except OSError:  # no fork now (a process limit): the rest is done here
+        set_work(None)
+        for item in chain(rest, source):
+            yield (item, work(item)) if eligible(item) else item
+        return
+    yield from _parallel(pool, chain(rest, source), work, jobs, eligible, lost)
 
 
 def _parallel(
+    pool: Any,
     source: Iterator[Any],
     work: Callable[[Any], Any],
     jobs: int,
     eligible: Callable[[Any], bool],
     lost: Callable[[Any, str], Any],
 ) -> Iterator[Any]:
-    from duis.cli._workers import Finished, WorkerPool, set_work
+    from duis.cli._workers import Finished, set_work
 
-    set_work(work)
-    pool = WorkerPool(jobs)
     order: deque[_Task] = deque()  # in input order; the head is printed first
     # What each task id stands for: its task, where its items start, how many, and
     # whether it is a single item tried again after its worker died.
@@ -129,16 +138,24 @@ def _parallel(
         while True:
             # Hand out work while some worker has room: retries first, then new chunks.
             while True:
+                if len(pool) < jobs:
+                    try:
+                        pool.start_worker()  # a replacement for one that died
+                        continue
+                    except OSError:  # cannot fork now: go on with those left, or here
+                        jobs = len(pool)
                 load = pool.load()
-                if len(load) < jobs:
-                    pool.start_worker()  # a replacement for one that died
-                    continue
-                least = min(range(len(load)), key=load.__getitem__)
-                if load[least] >= PER_WORKER:
+                least = min(range(len(load)), key=load.__getitem__) if load else -1
+                if load and load[least] >= PER_WORKER:
                     break
                 if redo:
                     unit = redo.popleft()
                     task, at, count, _ = unit
+                    if least < 0:
+                        for n in range(at, at + count):
+                            task.results[n] = work(task.items[n])
+                        task.missing -= count
+                        continue
                     sent[next_id] = unit
                     pool.submit(least, next_id, task.items[at : at + count])
                     next_id += 1
@@ -163,7 +180,9 @@ def _parallel(
                 if not task.items and not task.before:
                     break
                 order.append(task)
-                if task.items:
+                if task.items and least < 0:  # no worker left: done here
+                    task.results = [work(item) for item in task.items]
+                elif task.items:
                     task.results = [None] * len(task.items)
                     task.missing = len(task.items)
                     sent[next_id] = (task, 0, len(task.items), False)

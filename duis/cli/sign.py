@@ -530,9 +530,7 @@ class _Trips:
 
         while any(t not in self.answers for t in tasks):
             for event in self.pool.poll():
-                self.answers[event.task] = (
-                    event.results if isinstance(event, Finished) else event.why
-                )
+                self.answers[event.task] = event.results if isinstance(event, Finished) else event
 
 
 def _run_parallel(
@@ -550,27 +548,37 @@ def _run_parallel(
     first = next(item for block in blocks for _, item in block if isinstance(item, Document))
     signer.prepare(first)  # loads what the checks load lazily once, before the fork
     set_work(_SignWork(signer))
-    pool = WorkerPool(jobs)
+    try:
+        pool = WorkerPool(jobs)
+    except OSError:  # no fork now (a process limit): every check is done here
+        pool = None
     trips = _Trips(pool, jobs)
     try:
         pending = _send_prepare(trips, blocks[0], CHUNK) if blocks else []
         for number, block in enumerate(blocks):
-            checked = _collect_checks(trips, pending, dict(block))
+            checked = _collect_checks(trips, pending, dict(block), signer)
             wanted: Counter[EUI64] = Counter()
             for key in sorted(checked):  # file order: counters rise in it
-                if checked[key][0] == "ready" and checked[key][1] is not None:
+                if checked[key][0] in ("ready", "here") and checked[key][1] is not None:
                     wanted[checked[key][1]] += 1
             reserved = _reserve(counters, wanted)
             by_worker: dict[int, list[tuple[str, int, Any]]] = {}
             for key in sorted(checked):
                 state = checked[key]
-                if state[0] == "ready":
+                if state[0] == "here":  # checked in this process: signed here too
+                    prepared = state[2]
+                    counter = None if state[1] is None else next(reserved[state[1]])
+                    try:
+                        checked[key] = ("signed", _signed(prepared.finish(counter)))
+                    except DuisError as exc:
+                        checked[key] = ("refused", error_report(prepared.source, exc))
+                elif state[0] == "ready":
                     counter = None if state[1] is None else next(reserved[state[1]])
                     checked[key] = ("counter", counter, state[2])
                     by_worker.setdefault(state[2], []).append(("finish", key, counter))
             finishing: list[tuple[int, list[int]]] = []
             for pid, messages in by_worker.items():
-                if not pool.has(pid):  # died since: its files are lost (below)
+                if pool is None or not pool.has(pid):  # died since: its files are lost
                     for _, key, counter in messages:
                         checked[key] = ("lost", "the worker process that checked it ended", counter)
                     continue
@@ -592,8 +600,8 @@ def _run_parallel(
                     counter = checked[key][1]
                     if answer is None:  # interrupted before it was signed: not said
                         checked[key] = ("skip",)
-                    elif isinstance(answer, str):
-                        checked[key] = ("lost", answer, counter)
+                    elif not isinstance(answer, list):  # its worker died
+                        checked[key] = ("lost", answer.why, counter)
                     else:
                         checked[key] = answer[n]
             entries: list[_Entry] = []
@@ -616,36 +624,59 @@ def _run_parallel(
             _write_block(entries, {}, targets, signer, sink, made)
             if interrupted:
                 raise KeyboardInterrupt
-        pool.close()
+        if pool is not None:
+            pool.close()
     finally:
-        pool.kill()
+        if pool is not None:
+            pool.kill()
         set_work(None)
         _held.clear()
 
 
 def _collect_checks(
-    trips: _Trips, pending: list[tuple[int, list[int]]], docs: dict[int, Any]
+    trips: _Trips, pending: list[tuple[int, list[int]]], docs: dict[int, Any], signer: _Signer
 ) -> dict[int, Any]:
-    """Each document's check: ``("ready", originator, pid)``, ``("refused", result)``
-    or ``("lost", why)``. Checking has no side effect (no counter is drawn), so the
-    files of a worker that died are checked again once by another (or a new) one."""
+    """Each document's check: ``("ready", originator, pid)`` (held by that worker),
+    ``("refused", result)``, ``("here", originator, prepared)`` (checked in this
+    process: no worker could be had) or ``("lost", why)``. Checking has no side
+    effect (no counter is drawn), so the files of a worker that died (those it was
+    checking, waiting for, or holding) are checked again, by another worker or here
+    when none can be started; a file under way when two workers died is lost."""
+    from signing._sign import PreparedSign
+
     checked: dict[int, Any] = {}
-    for attempt in range(2):
+    deaths: Counter[int] = Counter()  # per file: workers that died while checking it
+    while pending:
         trips.wait([task for task, _ in pending])
         again: list[int] = []
         for task, keys in pending:
             answer = trips.answers.pop(task)
             pid = trips.owner.pop(task)
             for n, key in enumerate(keys):
-                if not isinstance(answer, str):
+                if isinstance(answer, list):
                     checked[key] = (*answer[n], pid)
-                elif attempt == 0:
-                    again.append(key)
+                    continue
+                # Only the task under way can have killed the worker; the files that
+                # waited behind it are tried again without counting against them.
+                deaths[key] += 1 if answer.started else 0
+                if deaths[key] >= 2:
+                    checked[key] = ("lost", answer.why)
                 else:
-                    checked[key] = ("lost", answer)
-        if not again:
-            break
-        pending = _send_prepare(trips, [(key, docs[key]) for key in again], 1)
+                    again.append(key)
+        # A worker that died also took the checked files it held: checked again.
+        for key, state in list(checked.items()):
+            if state[0] == "ready" and (trips.pool is None or not trips.pool.has(state[2])):
+                del checked[key]
+                again.append(key)
+        again.sort()
+        pending = _send_prepare(trips, [(key, docs[key]) for key in again], 1) if again else []
+    for key, doc in docs.items():  # never sent: no worker was left to take it
+        if key >= 0 and key not in checked:
+            result = signer.prepare(doc)
+            if isinstance(result, PreparedSign):
+                checked[key] = ("here", result.originator, result)
+            else:
+                checked[key] = ("refused", result)
     return checked
 
 
@@ -654,9 +685,16 @@ def _send_prepare(
 ) -> list[tuple[int, list[int]]]:
     """Send a block's documents to be checked, in chunks spread over the workers."""
     keys = [(i, item) for i, item in block if isinstance(item, Document)]
+    if trips.pool is None:
+        return []  # no workers: the caller checks every file itself
     while len(trips.pool) < trips.jobs:  # replace a worker that died in an earlier block
-        trips.pool.start_worker()
+        try:
+            trips.pool.start_worker()
+        except OSError:  # cannot fork now: go on with those left (or none)
+            trips.jobs = len(trips.pool)
     pids = trips.pool.pids()
+    if not pids:
+        return []
     sent: list[tuple[int, list[int]]] = []
     size = max(1, min(chunk, -(-len(keys) // max(1, len(pids)))))
     for n, start in enumerate(range(0, len(keys), size)):
