@@ -289,13 +289,33 @@ def _fsync_all(temps: list[str], targets: list[Target]) -> None:
             os.close(fd)
         return None
 
+    errors: list[OSError | None] = [None] * len(temps)
     if len(temps) <= 1:
         errors = [one(tmp) for tmp in temps]
     else:
-        from concurrent.futures import ThreadPoolExecutor
+        import threading
 
-        with ThreadPoolExecutor(min(_SYNC_THREADS, len(temps))) as pool:
-            errors = list(pool.map(one, temps))
+        # Plain threads over a shared iterator: concurrent.futures would import
+        # logging and more for every `duis sign` (about 10 ms of its start).
+        todo = iter(enumerate(temps))
+        lock = threading.Lock()
+
+        def drain() -> None:
+            while True:
+                with lock:
+                    step = next(todo, None)
+                if step is None:
+                    return
+                errors[step[0]] = one(step[1])
+
+        threads = [
+            threading.Thread(target=drain, name="duis-fsync")
+            for _ in range(min(_SYNC_THREADS, len(temps)))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     for target, exc in zip(targets, errors, strict=True):
         if exc is not None:
             raise OutputError(f"cannot write: {exc.strerror or exc}", source=str(target.given))
@@ -378,6 +398,44 @@ def _commit(targets: list[Target], temps: list[str]) -> None:
             fsync_folder(folder)
 
 
+class _Job:
+    """One background write: a future with only what :class:`BatchWriter` asks of one
+    (``concurrent.futures`` cost about 10 ms of every ``duis sign`` start to import)."""
+
+    __slots__ = ("_args", "_done", "_error", "_fn", "_value")
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        import threading
+
+        self._fn = fn
+        self._args = args
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self) -> Any:
+        """The value, or the job's exception raised; waits (Ctrl-C can interrupt)."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def exception(self) -> BaseException | None:
+        self._done.wait()
+        return self._error
+
+
 class BatchWriter:
     """:func:`atomic_write_many` with the temporaries written while the caller works.
 
@@ -390,15 +448,27 @@ class BatchWriter:
     """
 
     def __init__(self, *, overwrite_read_only: bool = False) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self._overwrite = overwrite_read_only
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="duis-write")
-        self._pending: list[tuple[Path, Any]] = []
+        self._pending: list[tuple[Path, _Job]] = []
+        self._jobs: Any = None  # the background thread's queue, made at the first add
+        self._thread: Any = None
 
     def add(self, path: Path, data: bytes) -> None:
         """Queue ``data`` for ``path``; its temporary is written in the background."""
-        self._pending.append((path, self._pool.submit(self._prepare, path, data)))
+        if self._thread is None:
+            import queue
+            import threading
+
+            self._jobs = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._work, name="duis-write", daemon=True)
+            self._thread.start()
+        job = _Job(self._prepare, path, data)
+        self._pending.append((path, job))
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job.run()
 
     def _prepare(self, path: Path, data: bytes) -> tuple[Target, str] | OutputError:
         try:
@@ -498,8 +568,13 @@ class BatchWriter:
 
     def close(self) -> None:
         """Discard what was not committed and stop the thread."""
-        self.discard()
-        self._pool.shutdown(wait=True)
+        try:
+            self.discard()
+        finally:
+            if self._thread is not None:
+                self._jobs.put(None)
+                self._thread.join()
+                self._thread = None
 
     def __enter__(self) -> BatchWriter:
         return self

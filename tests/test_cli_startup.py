@@ -139,3 +139,29 @@ def test_api_validate_imports_neither_click_nor_other_commands(tmp_path: Path) -
     out = _probe(run, tmp_path)
     assert "VALID True" in out and "CLICK False" in out, out
     assert "\nHEAVY \n" in out, out
+
+
+def test_sign_of_a_batch_imports_neither_concurrent_futures_nor_logging(tmp_path: Path) -> None:
+    # Its background writer and its flushes use plain threads: concurrent.futures (and
+    # the logging it imports) cost about 10 ms of every `duis sign` start.
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        (src / f"r{i}.xml").write_bytes(REQUEST.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    pki = ROOT / "examples" / "pki"
+    args = ["sign", "--keystore", str(pki), "--counter-db", str(tmp_path / "c.db")]
+    run = _cli([*args, "-o", str(out), str(src)])
+    probe = (
+        "import sys\n" + run + "\nprint('LOADED', sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('concurrent', 'logging')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUIS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "EXIT 0" in proc.stdout, proc.stdout + proc.stderr
+    assert len(list(out.iterdir())) == 3  # it really signed and wrote the batch
+    assert "LOADED []" in proc.stdout, proc.stdout
