@@ -51,14 +51,35 @@ def _resolve(qname: str | None, el: etree._Element) -> str | None:
     return f"{{{uri}}}{local}" if uri else local
 
 
+_RESTRICTION = f"{{{_XS}}}restriction"
+_SIMPLE_TYPE = f"{{{_XS}}}simpleType"
+_EXTENSION = f"{{{_XS}}}extension"
+_SIMPLE_CONTENT = f"{{{_XS}}}simpleContent"
+
+
 def _base_of(node: etree._Element) -> list[str]:
-    """The bases an anonymous or named type derives from (restriction/extension)."""
-    bases = []
-    for child in node.iter(f"{{{_XS}}}restriction", f"{{{_XS}}}extension"):
-        base = _resolve(child.get("base"), child)
-        if base:
-            bases.append(base)
-    return bases
+    """The base a simple type, or a complex type with simple content, derives from.
+
+    Only the type's own derivation counts: a simpleType's restriction (a list or union
+    is never base64), a complexType's simpleContent restriction or extension. A
+    restriction deeper inside (an element's anonymous type within a sequence) is that
+    element's, not this type's. Counting those left out ``ra:GBCSData`` (MMC output:
+    an extension of base64Binary whose attributes have anonymous string and integer
+    types), and would have made a complex type "base64" whenever a child of it was.
+    """
+    if node.tag == _SIMPLE_TYPE:
+        derivation = node.find(_RESTRICTION)
+    else:
+        content = node.find(_SIMPLE_CONTENT)
+        if content is None:
+            return []
+        derivation = content.find(_RESTRICTION)
+        if derivation is None:
+            derivation = content.find(_EXTENSION)
+    if derivation is None:
+        return []
+    base = _resolve(derivation.get("base"), derivation)
+    return [base] if base else []
 
 
 def _is_base64(node: etree._Element, types: set[str], locals_: frozenset[str]) -> bool:

@@ -93,6 +93,15 @@ _XSD = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t
     <xs:element name="Local" type="t:B1"/>
   </xs:sequence></xs:complexType></xs:element>
   <xs:element name="Text" type="xs:string"/>
+  <xs:complexType name="WithAttrs"><xs:simpleContent><xs:extension base="xs:base64Binary">
+    <xs:attribute name="format"><xs:simpleType><xs:restriction base="xs:string">
+      <xs:pattern value="plain|encrypted"/></xs:restriction></xs:simpleType></xs:attribute>
+  </xs:extension></xs:simpleContent></xs:complexType>
+  <xs:element name="Tagged" type="t:WithAttrs"/>
+  <xs:complexType name="Outer"><xs:sequence><xs:element name="Inner">
+    <xs:simpleType><xs:restriction base="xs:base64Binary"/></xs:simpleType></xs:element>
+  </xs:sequence></xs:complexType>
+  <xs:element name="Wrapper" type="t:Outer"/>
 </xs:schema>"""
 
 
@@ -100,7 +109,10 @@ def test_element_set_follows_derivations_and_skips_ambiguous_names(tmp_path: Pat
     (tmp_path / "t.xsd").write_bytes(_XSD)
     names = {n.removeprefix("{urn:t}") for n in base64_elements(tmp_path)}
     # "Two" is base64 at the top and a string inside Holder: left out, never a false finding.
-    assert names == {"Direct", "Chain", "Content", "Anon", "Local"}
+    # "Tagged" is MMC's GBCSData shape (base64 text, attributes with anonymous string
+    # types): it was left out when the attributes' restrictions counted as its bases.
+    # "Wrapper" has child elements: the base64 restriction inside it is Inner's.
+    assert names == {"Direct", "Chain", "Content", "Anon", "Local", "Tagged", "Inner"}
 
 
 def test_embedded_schema_refuses_what_libxml2_lets_through() -> None:
