@@ -103,7 +103,7 @@ def test_a_worker_killed_while_signing_costs_only_its_files(
     _batch(src)
     code, stdout, stderr = _sign(tmp_path, src, tmp_path / "out", 2)
     assert code == 2, stderr  # files not signed for a reason of the run: a set-up error
-    lost = [line for line in stderr.splitlines() if "not checked" in line]
+    lost = [line for line in stderr.splitlines() if "not signed" in line]
     assert lost and all("signal 9" in line and "reserved and is not used" in line for line in lost)
     assert any("r050.xml" in line for line in lost)
     names = {p.name for p in (tmp_path / "out").iterdir()}
@@ -158,8 +158,9 @@ def test_a_file_that_kills_workers_while_checked_is_lost_alone(
     _batch(src)
     code, stdout, stderr = _sign(tmp_path, src, tmp_path / "out", 2)
     assert code == 2
-    lost = [line for line in stderr.splitlines() if "not checked" in line]
+    lost = [line for line in stderr.splitlines() if "not signed" in line]
     assert len(lost) == 1 and "r050.xml" in lost[0] and "reserved" not in lost[0]
+    assert "also when it was tried on its own" in lost[0]
     assert stdout.count("[sign.signed]") == 147
     counters = _counters(tmp_path / "out")
     assert counters == sorted(counters) and len(set(counters)) == 147

@@ -51,11 +51,11 @@ def _can_fork() -> bool:
 _END = object()
 
 
-def lost_message(why: str, *, retried: bool = True) -> str:
+def lost_message(why: str, *, retried: bool = True, done: str = "checked") -> str:
     """What a file whose worker died on it is told (the one wording, every command)."""
     again = ", also when it was tried on its own" if retried else ""
     return (
-        f"not checked: {why} while working on this file{again}; nothing was written for "
+        f"not {done}: {why} while working on this file{again}; nothing was written for "
         "it (if it is reproducible, run it alone with --jobs 1 to see the failure)"
     )
 

@@ -616,7 +616,8 @@ def _run_parallel(
                     why = state[1]
                     if len(state) > 2 and state[2] is not None:
                         why += f" (its counter {state[2]} was reserved and is not used)"
-                    entries.append((i, item, Problem(item.name, lost_message(why, retried=False))))
+                    text = lost_message(why, retried=len(state) == 2, done="signed")
+                    entries.append((i, item, Problem(item.name, text)))
                 elif state[0] == "signed":
                     entries.append((i, item, state[1]))
                 else:  # refused: its report or problem
