@@ -357,3 +357,32 @@ def test_when_dead_workers_cannot_be_replaced_the_rest_is_done_here(
     assert out == [(i, "lost" if i == 100 else i * 3) for i in range(2_000)]
     assert forks["n"] > 2  # a replacement was tried
     assert _no_children_left()
+
+
+def test_an_answer_sent_just_before_dying_is_kept() -> None:
+    # The worker answers task 1, then dies on task 2 before the parent reads: both
+    # arrive at once (the answer, then end-of-file). Task 1 is finished, and only task
+    # 2 is the one under way; blaming task 1 named an innocent file as the killer.
+    import time
+
+    def work(item: str) -> str:
+        if item == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item.upper()
+
+    set_work(work)
+    pool = WorkerPool(1)
+    try:
+        pool.submit(0, 1, ["ok"])
+        pool.submit(0, 2, ["die"])
+        time.sleep(0.5)  # both done (and the worker dead) before the first read
+        events: list[Finished | Lost] = []
+        while len(events) < 2:
+            events.extend(pool.poll())
+    finally:
+        pool.kill()
+        set_work(None)
+    assert events == [
+        Finished(1, ["OK"]),
+        Lost(2, "the worker process was killed by signal 9 (SIGKILL)", started=True),
+    ]

@@ -112,18 +112,31 @@ class WorkerPool:
     def start_worker(self) -> None:
         """Fork one more worker (also the replacement for one that died)."""
         task_r, task_w = os.pipe()
-        result_r, result_w = os.pipe()
+        try:
+            result_r, result_w = os.pipe()
+        except OSError:
+            os.close(task_r)
+            os.close(task_w)
+            raise
         # Flushed now, or the child's copy of a buffered line could be written twice.
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # a process limit: the caller goes on without this worker
+            for fd in (task_r, task_w, result_r, result_w):
+                os.close(fd)
+            raise
         if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
-            os.close(task_w)
-            os.close(result_r)
-            for other in self._workers:  # else a sibling would keep this one's pipes open
-                os.close(other.task_fd)
-                os.close(other.result_fd)
-            _child(task_r, result_w)
+            try:
+                os.close(task_w)
+                os.close(result_r)
+                for other in self._workers:  # else a sibling would keep its pipes open
+                    os.close(other.task_fd)
+                    os.close(other.result_fd)
+                _child(task_r, result_w)
+            finally:
+                os._exit(1)  # never back into the parent's code
         os.close(task_r)
         os.close(result_w)
         os.set_blocking(task_w, False)
@@ -228,14 +241,15 @@ class WorkerPool:
 
     def _receive(self, worker: _Worker) -> list[Finished | Lost]:
         done: list[Finished | Lost] = []
+        ended = False
         while True:
             try:
                 data = os.read(worker.result_fd, _READ)
             except BlockingIOError:
                 break
             if not data:
-                done.extend(self._died(worker))
-                return done
+                ended = True
+                break
             worker.inbox += data
         while len(worker.inbox) >= _HEADER.size:
             (size,) = _HEADER.unpack_from(worker.inbox)
@@ -248,6 +262,10 @@ class WorkerPool:
             if not ok:
                 raise payload
             done.append(Finished(task, payload))
+        if ended:
+            # After the answers it sent before dying: only then is the oldest task left
+            # the one it died on (blaming an answered one named an innocent file).
+            done.extend(self._died(worker))
         return done
 
     def _died(self, worker: _Worker) -> list[Lost]:
