@@ -168,24 +168,35 @@ def test_stopping_early_reaps_every_worker() -> None:
     assert _no_children_left()
 
 
+def _copies(tmp_path: Path, n: int) -> Path:
+    """A folder of ``n`` copies of a valid request, r000.xml upwards."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in range(n):
+        shutil.copy(GOOD, folder / f"r{i:03}.xml")
+    return folder
+
+
+def _crash_on(monkeypatch: pytest.MonkeyPatch, cls: Any, name: str) -> None:
+    """Make ``cls.__call__`` kill its process on the file ``name`` (a segfault in C)."""
+    real = cls.__call__
+
+    def crashing(self: Any, doc: Any) -> Any:
+        if doc.name.endswith(name):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, doc)
+
+    monkeypatch.setattr(cls, "__call__", crashing)
+
+
 def test_validate_names_the_file_that_kills_its_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from duis.cli import cli
     from duis.cli.validate import _Validator
 
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    for i in range(100):
-        shutil.copy(GOOD, folder / f"r{i:03}.xml")
-    real = _Validator.__call__
-
-    def crashing(self: _Validator, doc: Any) -> Any:
-        if doc.name.endswith("r042.xml"):
-            os.kill(os.getpid(), signal.SIGKILL)  # what a segfault in C would do
-        return real(self, doc)
-
-    monkeypatch.setattr(_Validator, "__call__", crashing)
+    folder = _copies(tmp_path, 100)
+    _crash_on(monkeypatch, _Validator, "r042.xml")
     result = CliRunner().invoke(cli, ["validate", "--jobs", "2", str(folder)])
     assert result.exit_code == 2, result.output  # a set-up error: a file went unchecked
     lines = result.stderr.splitlines()
@@ -204,18 +215,8 @@ def test_inspect_names_the_file_that_kills_its_worker(
     from duis.cli import cli
     from duis.cli.inspect import _Inspector
 
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    for i in range(80):
-        shutil.copy(GOOD, folder / f"r{i:03}.xml")
-    real = _Inspector.__call__
-
-    def crashing(self: _Inspector, doc: Any) -> Any:
-        if doc.name.endswith("r070.xml"):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(self, doc)
-
-    monkeypatch.setattr(_Inspector, "__call__", crashing)
+    folder = _copies(tmp_path, 80)
+    _crash_on(monkeypatch, _Inspector, "r070.xml")
     result = CliRunner().invoke(cli, ["inspect", "--format", "json", "--jobs", "2", str(folder)])
     assert result.exit_code == 2, result.output
     summaries = json.loads(result.stdout)
@@ -252,13 +253,8 @@ def test_ctrl_c_ends_a_parallel_run_with_its_summary_and_no_workers_left(
     import sys
     import time
 
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    paths = []
-    for i in range(200):
-        target = folder / f"r{i:03}.xml"
-        shutil.copy(GOOD, target)
-        paths.append(f"{target}\n")
+    folder = _copies(tmp_path, 200)
+    paths = [f"{path}\n" for path in sorted(folder.iterdir())]
     command = [sys.executable, "-m", "duis", "validate", "--isolated", "--jobs", "2"]
     proc = subprocess.Popen(
         [*command, "--format", "json", "--files-from", "-"],
@@ -298,10 +294,7 @@ def test_ctrl_c_in_one_process_keeps_what_was_reported(
     from duis.cli import cli
     from duis.cli.validate import _Validator
 
-    folder = tmp_path / "batch"
-    folder.mkdir()
-    for i in range(20):
-        shutil.copy(GOOD, folder / f"r{i:03}.xml")
+    folder = _copies(tmp_path, 20)
     real = _Validator.__call__
 
     def interrupted(self: _Validator, doc: Any) -> Any:
