@@ -379,3 +379,14 @@ def test_an_answer_sent_just_before_dying_is_kept() -> None:
         Finished(1, ["OK"]),
         Lost(2, "the worker process was killed by signal 9 (SIGKILL)", started=True),
     ]
+
+
+def test_polling_with_nothing_outstanding_is_an_error_not_a_hang() -> None:
+    set_work(lambda item: item)
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(RuntimeError, match="no task outstanding"):
+            pool.poll()
+    finally:
+        pool.kill()
+        set_work(None)

@@ -177,6 +177,8 @@ class WorkerPool:
 
     def poll(self) -> list[Finished | Lost]:
         """Wait until something is done (a task answered, a worker gone); return it."""
+        if not self.busy():  # nothing could ever answer: a caller's bug, not a hang
+            raise RuntimeError("poll() with no task outstanding")
         while True:
             done: list[Finished | Lost] = []
             for key, _events in self._selector.select():
