@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from duis import validate
-from duis._xsdlexical import base64_elements, is_base64
+from duis._xsdlexical import bad_base64, base64_elements, is_base64
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNED = ROOT / "examples" / "precommand" / "signed-cv5.xml"
@@ -73,6 +73,26 @@ def test_agrees_with_pythons_strict_decoder(value: str) -> None:
     if "  " in collapsed:
         collapsed = " ".join(collapsed.split())
     assert is_base64(collapsed) == _strict_oracle(collapsed.replace(" ", ""))
+
+
+@given(st.text(alphabet="ABQgwJU+/=!-_ \t\n", max_size=16), st.booleans())
+@example("QUI=", False)
+@example("QUJ=", False)
+@example("QU==", False)
+@example("Qg==", False)
+@example("QU\nJD", False)
+@example("QU", True)
+def test_an_element_is_judged_by_the_grammar(value: str, comment: bool) -> None:
+    # bad_base64 takes a one-scan path for a childless element without whitespace:
+    # it must give the grammar's verdict on the collapsed text for every value.
+    el = etree.Element("{urn:t}v")
+    el.text = value
+    if comment:  # a comment inside: the value is the text around it
+        el.append(etree.Comment("x"))
+        el[0].tail = "JD"
+    collapsed = " ".join((value + ("JD" if comment else "")).split())
+    found = bad_base64(etree.ElementTree(el), frozenset({"{urn:t}v"}))
+    assert (not found) == is_base64(collapsed), (value, comment, found)
 
 
 _XSD = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:t="urn:t"
