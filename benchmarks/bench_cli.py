@@ -180,6 +180,12 @@ def bench_validate(tmp: Path, sizes: list[int]) -> None:
         )
         goal(f"{n} files: --jobs 2 / --jobs 1", two / one, 0.55)
         if n <= 10_000:
+            floor = lxml_floor_in_halves(tmp, listing)
+            print(
+                f"  {n} files: floor, two bare python + lxml processes on the halves "
+                f"{floor:.2f}s = {floor / lint:.3f}x xmllint; duis --jobs 2 = "
+                f"{two / floor:.2f}x that floor"
+            )
             goal(f"{n} files: --jobs 2 / xmllint", two / lint, 1.0)
         goal(f"{n} files: peak RSS", rss[n] / 1024, 60.0, " MB")
         shutil.rmtree(folder)
@@ -205,6 +211,32 @@ def two_halves(base: list[str], folder: Path) -> float:
             env=ENV,
         )
         for half in (subs[:mid], subs[mid:])
+    ]
+    for proc in procs:
+        proc.wait()
+    return time.perf_counter() - start
+
+
+def lxml_floor_in_halves(tmp: Path, listing: Path) -> float:
+    """Wall time of two LXML_FLOOR processes, one per half of the listed files, at once:
+    what two cores give a Python program that checks nothing beyond lxml's XSD."""
+    lines = listing.read_text(encoding="utf-8").splitlines(keepends=True)
+    mid = len(lines) // 2
+    halves = []
+    for i, part in enumerate((lines[:mid], lines[mid:])):
+        half = tmp / f"floor-half-{i}.txt"
+        half.write_text("".join(part), encoding="utf-8")
+        halves.append(half)
+    del lines
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", LXML_FLOOR, str(_LINT_SCHEMA), str(half)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=ENV,
+        )
+        for half in halves
     ]
     for proc in procs:
         proc.wait()
