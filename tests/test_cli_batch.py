@@ -296,3 +296,93 @@ def test_validate_one_file_loads_neither_signing_nor_mmc() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_names_that_are_not_utf8_or_hold_a_newline_print_in_every_format(
+    tmp_path: Path,
+) -> None:
+    # A name with a byte that is not UTF-8 made JUnit, SARIF and a strict stdout fail
+    # with a traceback; a newline in a name split a text line in two.
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    names = {b"bad\xff.xml": "bad\\xff.xml", b"new\nline.xml": "new\\nline.xml"}
+    try:
+        for raw in names:
+            with open(os.path.join(os.fsencode(folder), raw), "wb") as fh:
+                fh.write(BAD.read_bytes())
+    except OSError as exc:  # a filesystem that only takes UTF-8 names (APFS)
+        pytest.skip(f"this filesystem refuses such names: {exc}")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "NO_COLOR": "1"}
+    shown = {f"{folder}/{name}" for name in names.values()}
+    for fmt in ("text", "github", "json", "sarif", "junit"):
+        done = subprocess.run(
+            [sys.executable, "-m", "duis", "validate", "--format", fmt, str(folder)],
+            capture_output=True,
+            env=env,
+            cwd=ROOT,
+        )
+        assert done.returncode == 1, (fmt, done.stderr.decode(errors="replace"))
+        assert b"Traceback" not in done.stderr, fmt
+        out = done.stdout.decode("utf-8")  # strict: valid UTF-8 throughout
+        if fmt == "text":
+            *findings, summary = out.splitlines()
+            assert summary.startswith("2 files checked: 0 valid, 2 invalid")
+            assert {line.split(":")[0] for line in findings} == shown
+        elif fmt == "github":
+            found = [re.search(r"file=([^,]*)", line) for line in out.splitlines()]
+            files = {m[1] for m in found if m is not None}
+            assert files == {name.replace(":", "%3A") for name in shown}
+        elif fmt == "json":
+            assert {f["path"] for f in json.loads(out)["files"]} == shown
+        elif fmt == "sarif":
+            results = json.loads(out)["runs"][0]["results"]
+            uris = {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results
+            }
+            assert len(uris) == 2
+        else:
+            from lxml import etree
+
+            cases = etree.fromstring(done.stdout).iter("testcase")
+            assert {case.get("name") for case in cases} == shown
+
+
+def test_odd_names_in_sign_inspect_and_decode_print_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw_names = [b"r\xfe.xml", b"r\nn.xml"]
+    try:
+        for raw in raw_names:
+            with open(os.path.join(os.fsencode(folder), raw), "wb") as fh:
+                fh.write(GOOD.read_bytes())
+    except OSError as exc:
+        pytest.skip(f"this filesystem refuses such names: {exc}")
+    shown = [f"{folder}/r\\xfe.xml", f"{folder}/r\\nn.xml"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "NO_COLOR": "1"}
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+
+    def duis(*args: str) -> tuple[int, str, str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "duis", *args], capture_output=True, env=env, cwd=ROOT
+        )
+        assert b"Traceback" not in done.stderr, args
+        return done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+
+    db = str(tmp_path / "c.db")
+    code, out, err = duis(
+        "sign", "--keystore", str(PKI), "--counter-db", db, "-o", str(out_dir), str(folder)
+    )
+    assert code == 0, err
+    # The outputs keep the real names; the lines about them name them escaped.
+    assert sorted(os.listdir(os.fsencode(out_dir))) == sorted(raw_names)
+    lines = (out + err).splitlines()
+    assert len(lines) == 3 and all(any(line.startswith(s) for s in shown) for line in lines[:2])
+    code, out, err = duis("inspect", "--format", "json", str(folder))
+    assert code == 0, err
+    assert sorted(entry["path"] for entry in json.loads(out)) == sorted(shown)
+    code, out, err = duis("inspect", str(folder))
+    assert code == 0 and sorted(set(out.splitlines()) & set(shown)) == sorted(shown)
+    code, out, err = duis("decode", str(folder))
+    assert code == 1  # no GBCSPayload in a request: one line per file, each one line
+    assert sorted(line.split(": ")[0] for line in err.splitlines()) == sorted(shown)

@@ -22,6 +22,7 @@ __all__ = ["cli", "main"]
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point; exit codes: 0 clean, 1 problems, 2 usage/set-up."""
+    _escape_what_cannot_be_encoded()
     args = sys.argv[1:] if argv is None else argv
     if args in (["--help"], ["-h"]):
         from duis.cli._help import fast_help
@@ -40,6 +41,19 @@ def main(argv: list[str] | None = None) -> Any:
     from duis.cli._group import cli
 
     return cli.main(args=argv, prog_name="duis", standalone_mode=True)
+
+
+def _escape_what_cannot_be_encoded() -> None:
+    """Let stdout and stderr write any text, escaping what their encoding cannot hold.
+
+    A file name with a byte that is not UTF-8 reaches Python as a lone surrogate,
+    which a strict stream (``PYTHONIOENCODING=utf-8``, a UTF-8 locale, Windows) refuses
+    with a traceback. Every format and diagnostic line escapes names itself
+    (``duis.cli._render.printable``); this is the net for any other text printed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def __getattr__(name: str) -> click.Group:

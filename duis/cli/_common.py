@@ -140,16 +140,43 @@ def run_batch(
     )
 
 
+def diagnostic(
+    where: str | None,
+    level: str,
+    message: str,
+    *,
+    rule: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+) -> None:
+    """The one line on stderr about a path: ``path[:line:col]: level: message [rule]``.
+
+    The path and message go through :func:`~duis.cli._render.printable`, as they do in
+    every output format: a file name that is not UTF-8 or holds a newline is escaped,
+    never a traceback or a line split in two.
+    """
+    from duis.cli._render import printable
+
+    place = printable(where) if where else "duis"
+    if where and line is not None:
+        place += f":{line}:{column or 1}"
+    text = printable(message) + (f" [{rule}]" if rule else "")
+    click.echo(f"{place}: {level}: {text}", err=True)
+
+
 def print_error(error: DuisError | str, *, name: str | None = None) -> None:
     """The one error printer: ``path:line:col: error: message [rule]`` on stderr."""
     if isinstance(error, DuisError):
-        where = name or error.source
-        if where and error.line is not None:
-            where += f":{error.line}:{error.column or 1}"
-        text = error.message + (f" [{error.rule}]" if error.rule else "")
-        click.echo(f"{where}: error: {text}" if where else f"duis: error: {text}", err=True)
+        diagnostic(
+            name or error.source,
+            "error",
+            error.message,
+            rule=error.rule,
+            line=error.line,
+            column=error.column,
+        )
     else:
-        click.echo(f"{name}: error: {error}" if name else f"duis: error: {error}", err=True)
+        diagnostic(name, "error", error)
 
 
 def fail_setup(error: DuisError | str) -> NoReturn:

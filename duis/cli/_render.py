@@ -13,6 +13,8 @@ policy in ``docs/cli.md``.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from typing import Any, TextIO
 
 from duis.report import Message, Report, Severity
 
-__all__ = ["FORMATS", "Sink", "Tally", "make_sink", "summary_line", "text_line"]
+__all__ = ["FORMATS", "Sink", "Tally", "make_sink", "printable", "summary_line", "text_line"]
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -32,6 +34,46 @@ _COLOURS = {
     Severity.WARNING: ("yellow", True),
     Severity.INFO: ("cyan", False),
 }
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """A file name (or a message naming one) as one line of valid Unicode.
+
+    A name read from the filesystem may hold bytes that are not UTF-8, which Python
+    keeps as lone surrogates that no encoder writes: JUnit, SARIF, ``--output-file``
+    and a strict stdout failed on them with a traceback. It may hold a newline, which
+    split a text line in two so that a CI log parser read an invented second file. So
+    every such character is written as an escape: ``\\xff`` for an undecodable byte,
+    ``\\n``, ``\\t``, ``\\x1b``, ``\\u200b``; anything else is left as it is.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
+        return f"\\x{code - 0xDC00:02x}"
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _printable_report(report: Report) -> Report:
+    """A copy with its name and message texts made printable; the caller's is unchanged."""
+    shown = copy.copy(report)
+    shown.source = printable(report.source)
+    shown.messages = [
+        m if m.text.isprintable() else dataclasses.replace(m, text=printable(m.text))
+        for m in report.messages
+    ]
+    return shown
 
 
 @dataclass
@@ -137,20 +179,26 @@ class Sink:
         self.hidden += len(report.messages) - len(kept)
         return kept
 
+    # Every name and set-up message reaches a format through these three, so each
+    # format gets it as one line of valid Unicode (see printable).
     def file(self, report: Report) -> None:
         self.tally.add(report)
+        if not report.source.isprintable() or not all(
+            m.text.isprintable() for m in report.messages
+        ):
+            report = _printable_report(report)
         self.write_file(report)
 
     def problem(self, name: str, message: str) -> None:
         """A set-up error about one path (missing, unreadable, empty): exit 2."""
         self.tally.setup_errors += 1
-        self.write_problem(name, message)
+        self.write_problem(printable(name), printable(message))
 
     def note(self, name: str, message: str, *, skipped: bool = True) -> None:
         """A path left out on purpose (not a regular file, not DUIS, excluded)."""
         if skipped:
             self.tally.skipped += 1
-        self.write_note(name, message)
+        self.write_note(printable(name), printable(message))
 
     def write_file(self, report: Report) -> None:
         raise NotImplementedError

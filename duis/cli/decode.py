@@ -18,8 +18,9 @@ from typing import Any
 import click
 
 from duis._exceptions import DuisError, InputError
-from duis.cli._common import print_error
+from duis.cli._common import diagnostic, print_error
 from duis.cli._inputs import Document, Note, Problem, expand
+from duis.cli._render import printable
 from duis.model._common import SR
 from duis.xml import DEFAULT_MAX_BYTES
 from mmc.gbcs._input import gbcs_input, payload_bytes
@@ -44,7 +45,7 @@ def load_gbcs_keystore(folder: str | None) -> GBCSKeystore | None:
     try:
         return GBCSKeystore.from_dir(folder)
     except DuisError as exc:
-        click.echo(f"{folder}: error: {exc.message} [{exc.rule}]", err=True)
+        diagnostic(folder, "error", exc.message, rule=exc.rule)
         sys.exit(2)
 
 
@@ -160,7 +161,7 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
             missing = True
             continue
         if isinstance(doc, Note):
-            click.echo(f"{doc.name}: note: {doc.message}", err=True)
+            diagnostic(doc.name, "note", doc.message)
             continue
         try:
             data = _read(doc, max_bytes)
@@ -168,27 +169,29 @@ def decode(paths: tuple[str, ...], keystore: str | None, fmt: str, max_bytes: in
         except (DuisError, OSError) as exc:
             message = exc.message if isinstance(exc, DuisError) else str(exc)
             rule = exc.rule if isinstance(exc, DuisError) else "input.unreadable"
-            click.echo(f"{doc.name}: error: {message} [{rule}]", err=True)
+            diagnostic(doc.name, "error", message, rule=rule)
             problems = True
             continue
         if not payloads:
-            click.echo(f"{doc.name}: error: no GBCSPayload to decode [gbcs.malformed]", err=True)
+            diagnostic(doc.name, "error", "no GBCSPayload to decode", rule="gbcs.malformed")
             problems = True
         for n, payload in enumerate(payloads):
-            where = doc.name if len(payloads) == 1 else f"{doc.name}#{n + 1}"
+            name = printable(doc.name)
+            where = name if len(payloads) == 1 else f"{name}#{n + 1}"
             try:
                 decoded = decode_gbcs(payload, keys)
                 summary = message_to_json(decoded)
             except DuisError as exc:
-                click.echo(f"{where}: error: {exc.message} [{exc.rule}]", err=True)
+                diagnostic(where, "error", exc.message, rule=exc.rule)
                 problems = True
                 results.append({"path": where, "error": {"rule": exc.rule, "message": exc.message}})
                 continue
             if keys is None:
-                click.echo(
-                    f"{where}: warning: decoded without a keystore: not authenticated "
-                    "[gbcs.not-authenticated]",
-                    err=True,
+                diagnostic(
+                    where,
+                    "warning",
+                    "decoded without a keystore: not authenticated",
+                    rule="gbcs.not-authenticated",
                 )
             results.append({"path": where, **summary})
             if fmt == "mmc":

@@ -20,6 +20,7 @@ import click
 from duis._exceptions import DuisError, InputError
 from duis.cli._common import (
     EXIT_INTERRUPTED,
+    diagnostic,
     exit_code,
     load_keystore,
     open_output,
@@ -28,6 +29,7 @@ from duis.cli._common import (
     registry_from,
 )
 from duis.cli._inputs import Document, Note, Problem, expand, paths_from
+from duis.cli._render import printable
 from duis.namespaces import DS, clark
 from duis.xml import DEFAULT_MAX_BYTES
 
@@ -205,13 +207,13 @@ def inspect(
                     setup_failed = True
                     continue
                 if isinstance(item, Note):
-                    click.echo(f"{item.name}: note: {item.message}", err=True)
+                    diagnostic(item.name, "note", item.message)
                     continue
                 doc, summary = item
                 if "error" in summary:
                     error = summary["error"]
                     where = error["where"]
-                    click.echo(f"{where}: error: {error['message']} [{error['rule']}]", err=True)
+                    diagnostic(where, "error", error["message"], rule=error["rule"])
                     if error["rule"] == "input":
                         setup_failed = True
                     else:
@@ -222,6 +224,8 @@ def inspect(
                         "path": doc.name,
                         "error": {k: error[k] for k in ("rule", "message", "line")},
                     }
+                if "path" in summary:  # the name as every format shows it
+                    summary["path"] = printable(summary["path"])
                 if fmt == "json":
                     text = json.dumps(summary, indent=2).replace("\n", "\n  ")
                     out.write(("," if not first else "") + "\n  " + text)

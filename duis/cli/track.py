@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._common import fail_setup
+from duis.cli._common import diagnostic, fail_setup
 from duis.cli._inputs import Document, Note, Problem, expand
+from duis.cli._render import printable
 from duis.tracker import DEFAULT_TIMEOUT, ENV_VAR, RequestState, Tracker, TrackerStatus
 from duis.xml import DEFAULT_MAX_BYTES
 
@@ -66,7 +67,7 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
         for doc in expand(paths, stdin_limit=max_bytes):
             if isinstance(doc, (Problem, Note)):
                 level = "error" if isinstance(doc, Problem) else "note"
-                click.echo(f"{doc.name}: {level}: {doc.message}", err=True)
+                diagnostic(doc.name, level, doc.message)
                 missing = missing or isinstance(doc, Problem)
                 continue
             assert isinstance(doc, Document)
@@ -76,10 +77,14 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
             except DuisError as exc:
                 if exc.rule == "tracker.store":
                     fail_setup(exc)
-                where = exc.source or doc.name
-                if exc.line is not None:
-                    where += f":{exc.line}:{exc.column or 1}"
-                click.echo(f"{where}: error: {exc.message} [{exc.rule}]", err=True)
+                diagnostic(
+                    exc.source or doc.name,
+                    "error",
+                    exc.message,
+                    rule=exc.rule,
+                    line=exc.line,
+                    column=exc.column,
+                )
                 unreadable += 1
                 continue
             if result.new:
@@ -89,7 +94,7 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
             if not quiet:
                 what = "added" if result.new else "duplicate (already recorded)"
                 rid = f" {result.request_id}" if result.request_id else ""
-                click.echo(f"{doc.name}: {result.kind}{rid}: {what}")
+                click.echo(f"{printable(doc.name)}: {result.kind}{rid}: {what}")
     click.echo(f"{added} added, {duplicates} duplicates, {unreadable} unreadable")
     if missing:
         sys.exit(2)
