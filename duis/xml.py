@@ -399,8 +399,12 @@ def parse(
         message = str(exc.msg or exc).strip()
         low = message.lower()
         if "excessive depth" in low or ("depth" in low and "exceed" in low):
+            # libxml2's text ends "use XML_PARSE_HUGE option": nothing a user can set.
+            limit = re.search(r"depth in document: (\d+)", message)
+            most = f"{limit[1]} elements, " if limit else ""
             raise XMLLimitError(
-                f"document nests deeper than the parser allows: {message}",
+                f"document nests deeper than {most}the most the parser reads; a DUIS "
+                "message nests far less, so this is not one (or it is hostile)",
                 source=name,
                 line=line,
                 column=column,

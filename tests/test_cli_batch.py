@@ -180,8 +180,25 @@ def test_fifo_in_a_folder_is_skipped_never_opened(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert proc.returncode == 0
-    assert f"{tmp_path / 'b.xml'}: note: not a regular file" in proc.stderr
+    assert f"{tmp_path / 'b.xml'}: note: a FIFO, not a regular file" in proc.stderr
     assert "1 file checked: 1 valid, 0 invalid" in proc.stdout and "1 skipped" in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_broken_and_looping_links_in_a_folder_are_named_for_what_they_are(
+    tmp_path: Path,
+) -> None:
+    # They were reported as "not a regular file (FIFO, device or socket)".
+    shutil.copy(GOOD, tmp_path / "a.xml")
+    try:
+        os.symlink(tmp_path / "gone.xml", tmp_path / "b.xml")
+        os.symlink(tmp_path / "c.xml", tmp_path / "c.xml")
+    except OSError as exc:  # Windows without the right to make links
+        pytest.skip(f"cannot make symbolic links here: {exc}")
+    code, out, err = run("validate", str(tmp_path))
+    assert code == 0 and "1 file checked: 1 valid" in out and "2 skipped" in out
+    assert f"{tmp_path / 'b.xml'}: note: a symbolic link whose target is missing" in err
+    assert f"{tmp_path / 'c.xml'}: note: cannot be looked at (" in err
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")

@@ -163,6 +163,19 @@ def _walk(folder: str, excluded: Excluder, prefix: str) -> Iterator[Document | P
         except OSError:
             regular = False
         if not regular:
-            yield Note(path, "not a regular file (FIFO, device or socket); skipped")
+            yield Note(path, _why_not_regular(path))
             continue
         yield Document(path, path, relative=prefix + entry.name)
+
+
+def _why_not_regular(path: str) -> str:
+    """Why a folder entry named ``*.xml`` is not read: the note that says so."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "a symbolic link whose target is missing; skipped"
+    except OSError as exc:  # a link loop, a target that cannot be looked at
+        return f"cannot be looked at ({exc.strerror or exc}); skipped"
+    if stat.S_ISFIFO(st.st_mode):
+        return "a FIFO, not a regular file; skipped (name it on its own to read it)"
+    return "not a regular file (a device or socket); skipped"
