@@ -107,6 +107,11 @@ def load_config(start: Path | None = None, *, explicit: Path | None = None) -> C
     return config_from_mapping(table, source=str(path), base=path.parent)
 
 
+#: A settings file (or a pyproject.toml) larger than this is refused unread: a few KiB
+#: is usual, and the TOML parser holds the whole text and its table in memory.
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024
+
+
 def _read(path: Path) -> dict[str, Any]:
     # Imported here, not at import: ``duis validate --isolated`` and ``duis.validate``
     # never parse TOML, and tomllib compiles its regexes when it is imported.
@@ -116,8 +121,25 @@ def _read(path: Path) -> dict[str, Any]:
         import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
+            raw = fh.read(MAX_SETTINGS_BYTES + 1)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise ConfigError(
+                f"is larger than {MAX_SETTINGS_BYTES} bytes, which no settings file "
+                "needs; is this the right file?",
+                source=str(path),
+            )
+        try:
+            text = raw.decode("utf-8")  # what tomllib.load would do, with the place
+        except UnicodeDecodeError as exc:
+            at = exc.start
+            raise ConfigError(
+                f"not valid TOML: byte {raw[at]:#04x} is not UTF-8 (TOML files are UTF-8)",
+                source=str(path),
+                line=raw.count(b"\n", 0, at) + 1,
+                column=at - (raw.rfind(b"\n", 0, at) + 1) + 1,
+            ) from None
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
     except tomllib.TOMLDecodeError as exc:
         text = str(exc)
         found = re.search(r"\(at line (\d+), column (\d+)\)", text)

@@ -144,6 +144,29 @@ def test_file_refusals(tmp_path: Path) -> None:
     assert refusal(lambda: load_config(explicit=notable))[3] == "[tool.duis] must be a table"
 
 
+def test_a_settings_file_not_utf8_or_too_large_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A byte that is not UTF-8 ended the run in a UnicodeDecodeError traceback.
+    bad = tmp_path / "duis.toml"
+    bad.write_bytes(b'role = "GT"\nsmets = "\xff"\n')
+    assert refusal(lambda: load_config(explicit=bad)) == (
+        str(bad),
+        2,
+        10,
+        "not valid TOML: byte 0xff is not UTF-8 (TOML files are UTF-8)",
+    )
+    from duis import configfile
+
+    monkeypatch.setattr(configfile, "MAX_SETTINGS_BYTES", 64)
+    big = write(tmp_path / "big" / "duis.toml", 'role = "GT"\n' + "#" * 60 + "\n")
+    source, line, _, message = refusal(lambda: load_config(explicit=big))
+    assert (source, line) == (str(big), None)
+    assert message.startswith("is larger than 64 bytes")
+    fits = write(tmp_path / "fits" / "duis.toml", 'role = "GT"\n' + "#" * 40 + "\n")
+    assert load_config(explicit=fits).role is UserRole.GT
+
+
 def test_tool_duis_in_a_duis_toml_is_read(tmp_path: Path) -> None:
     path = write(tmp_path / "duis.toml", '[tool.duis]\nrole = "GT"\n')
     assert load_config(explicit=path).role is UserRole.GT
