@@ -127,6 +127,28 @@ def test_files_from_file_and_stdin(tmp_path: Path) -> None:
     assert code == 0 and out.splitlines()[-1].startswith("1 file checked: 1 valid")
 
 
+def test_a_files_from_list_that_is_not_one_is_a_setup_error_in_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A NUL in a listed path was a ValueError traceback; inspect had no handling of a
+    # missing list at all; a list with no newlines was read whole into memory.
+    from duis.cli import _inputs
+
+    code, out, err = run("validate", "--files-from", "-", stdin=f"{GOOD}\0x.xml\n{GOOD}\n".encode())
+    assert code == 2 and "1 file checked: 1 valid" in out
+    assert f"{GOOD}\\x00x.xml: error: not a path: it holds a NUL byte" in err
+    missing = str(tmp_path / "nope.txt")
+    for command in (["validate"], ["verify", "--keystore", str(PKI)], ["inspect"]):
+        code, _, err = run(*command, "--files-from", missing)
+        assert code == 2 and f"--files-from {missing}: No such file or directory" in err, command
+    monkeypatch.setattr(_inputs, "MAX_PATH_LINE", len(str(GOOD)) + 8)
+    long = tmp_path / "long.txt"
+    long.write_text(f"{GOOD}\n{'x' * 100}\n")
+    code, out, err = run("validate", "--files-from", str(long))
+    assert code == 2
+    assert f"--files-from {long}: line 2 is longer than {len(str(GOOD)) + 8} bytes" in err
+
+
 def test_colour_only_when_asked_or_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     _, plain, _ = run("validate", str(BAD))
     assert "\x1b[" not in plain  # CliRunner's stdout is not a terminal

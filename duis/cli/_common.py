@@ -334,14 +334,24 @@ class BatchOptions:
 
     def paths(self, given: tuple[str, ...]) -> Iterator[str]:
         """PATH arguments, then the lines of ``--files-from``."""
-        from duis.cli._inputs import paths_from
+        return given_paths(given, self.files_from)
 
-        yield from given
-        if self.files_from is not None:
-            try:
-                yield from paths_from(self.files_from)
-            except OSError as exc:
-                fail_setup(f"--files-from {self.files_from}: {exc.strerror or exc}")
+
+def given_paths(given: Iterable[str], files_from: str | None) -> Iterator[str]:
+    """PATH arguments, then the lines of ``--files-from`` (read as they are needed).
+
+    A list that cannot be read, or is not a list of paths, stops the run (exit 2).
+    """
+    from duis.cli._inputs import PathListError, paths_from
+
+    yield from given
+    if files_from is not None:
+        try:
+            yield from paths_from(files_from)
+        except OSError as exc:
+            fail_setup(f"--files-from {files_from}: {exc.strerror or exc}")
+        except PathListError as exc:
+            fail_setup(f"--files-from {files_from}: {exc}")
 
 
 def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F], F]:

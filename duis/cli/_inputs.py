@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-__all__ = ["Document", "Note", "Problem", "expand", "paths_from"]
+__all__ = ["Document", "Note", "PathListError", "Problem", "expand", "paths_from"]
 
 
 class Document(NamedTuple):
@@ -63,20 +63,40 @@ def _never(path: str, is_dir: bool) -> bool:
     return False
 
 
+#: The longest line ``--files-from`` takes: far past any path a system allows (4 KiB
+#: on Linux), so only a file that is not a list of paths (no newlines) hits it.
+MAX_PATH_LINE = 64 * 1024
+
+
+class PathListError(ValueError):
+    """``--files-from`` is not a list of paths; the message says where and why."""
+
+
 def paths_from(source: str, stdin: BinaryIO | None = None) -> Iterator[str]:
-    """``--files-from FILE|-``: one path a line (blank lines and ``#`` comments skipped)."""
+    """``--files-from FILE|-``: one path a line (blank lines and ``#`` comments skipped).
+
+    Read a line at a time and each line bounded, so memory stays flat whatever the
+    file holds. Raises OSError (the file) or PathListError (a line too long).
+    """
     if source == "-":
-        stream: Iterable[bytes] = stdin if stdin is not None else sys.stdin.buffer
-        for raw in stream:
-            line = os.fsdecode(raw.rstrip(b"\r\n"))
-            if line.strip() and not line.lstrip().startswith("#"):
-                yield line
+        yield from _path_lines(stdin if stdin is not None else sys.stdin.buffer, "-")
         return
     with open(source, "rb") as fh:
-        for raw in fh:
-            line = os.fsdecode(raw.rstrip(b"\r\n"))
-            if line.strip() and not line.lstrip().startswith("#"):
-                yield line
+        yield from _path_lines(fh, source)
+
+
+def _path_lines(stream: BinaryIO, source: str) -> Iterator[str]:
+    number = 0
+    while raw := stream.readline(MAX_PATH_LINE + 1):
+        number += 1
+        if len(raw) > MAX_PATH_LINE:
+            raise PathListError(
+                f"line {number} is longer than {MAX_PATH_LINE} bytes, which no path is; "
+                "give a file with one path a line"
+            )
+        line = os.fsdecode(raw.rstrip(b"\r\n"))
+        if line.strip() and not line.lstrip().startswith("#"):
+            yield line
 
 
 def expand(
@@ -99,6 +119,9 @@ def expand(
                 yield Problem("<stdin>", "standard input is empty (no document to read)")
             else:
                 yield Document("<stdin>", None, data)
+            continue
+        if "\0" in raw:  # os.stat refuses it with a ValueError
+            yield Problem(raw, "not a path: it holds a NUL byte")
             continue
         path = Path(raw)
         try:

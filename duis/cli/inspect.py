@@ -22,13 +22,14 @@ from duis.cli._common import (
     EXIT_INTERRUPTED,
     diagnostic,
     exit_code,
+    given_paths,
     load_keystore,
     open_output,
     parse_at,
     print_error,
     registry_from,
 )
-from duis.cli._inputs import Document, Note, Problem, expand, paths_from
+from duis.cli._inputs import Document, Note, Problem, expand
 from duis.cli._render import printable
 from duis.namespaces import DS, clark
 from duis.xml import DEFAULT_MAX_BYTES
@@ -185,8 +186,7 @@ def inspect(
 
     load_gbcs_keystore(gbcs_keystore)  # a bad folder stops the run here (exit 2)
     work = _Inspector(registry, not no_body, max_bytes, keystore, parse_at(at_text), gbcs_keystore)
-    given: Any = paths if files_from is None else (*paths, *paths_from(files_from))
-    items = expand(given, stdin_limit=max_bytes)
+    items = expand(given_paths(paths, files_from), stdin_limit=max_bytes)
     unreadable = setup_failed = False
     with open_output(output_file) as out:
         if fmt == "json":
