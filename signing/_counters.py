@@ -150,6 +150,10 @@ class CounterStore:
         """Make every later counter of every originator greater than ``above``."""
         raise NotImplementedError
 
+    def _keys(self) -> list[str]:
+        """Every originator key stored, issued or seen (duplicates allowed)."""
+        raise NotImplementedError
+
     def close(self) -> None:
         """Close this thread's connection (the store can be used again afterwards)."""
         raise NotImplementedError
@@ -203,6 +207,24 @@ class CounterStore:
     def last_seen(self, originator: EUI64) -> int | None:
         """The highest counter recorded by :meth:`check_and_record` (None if none)."""
         return self._read("seen", originator)
+
+    def originators(self) -> list[EUI64]:
+        """Every originator the store holds a counter for (issued or seen), in order.
+
+        A key that is not an EUI-64 (a store edited by hand) is a CounterStoreError:
+        the store is not one this library wrote.
+        """
+        found: list[EUI64] = []
+        for key in sorted(set(self._keys())):
+            try:
+                found.append(EUI64.parse(key))
+            except ValueError:
+                raise CounterStoreError(
+                    f"holds an originator that is not an EUI-64 ({key[:40]!r}); it was not "
+                    "written by duis, or was edited by hand",
+                    source=self.location,
+                ) from None
+        return sorted(found, key=str)
 
     def check_and_record(self, originator: EUI64, counter: int) -> None:
         """Record a message's counter; CounterReplayError unless it is above the last.
@@ -462,6 +484,17 @@ class SQLiteCounterStore(CounterStore):
         except sqlite3.Error as exc:
             raise self._failed(exc) from None
         return self._stored(row, originator)
+
+    def _keys(self) -> list[str]:
+        try:
+            rows = (
+                self._connect()
+                .execute("SELECT originator FROM issued UNION SELECT originator FROM seen")
+                .fetchall()
+            )
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from None
+        return [str(row[0]) for row in rows]
 
     def _raise_floor(self, above: int) -> None:
         conn = self._connect()

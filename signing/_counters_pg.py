@@ -224,6 +224,17 @@ class PostgresCounterStore(CounterStore):
         result: int = self._run(work)
         return result
 
+    def _keys(self) -> list[str]:
+        def work(conn: Conn) -> list[str]:
+            rows = conn.execute(
+                f"SELECT originator FROM {_TABLES['issued']} "
+                f"UNION SELECT originator FROM {_TABLES['seen']}"
+            ).fetchall()
+            return [str(row[0]) for row in rows]
+
+        result: list[str] = self._run(work)
+        return result
+
     def _read(self, table: str, originator: EUI64) -> int | None:
         name = _TABLES[table]
 

@@ -100,3 +100,23 @@ def test_setup_error_line_carries_rule_id(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith(f"duis: error: {db}: counter store exists but")
     assert err.rstrip().endswith("[counter.store]")
+
+
+def test_show_without_euis_lists_every_originator_in_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    other = "90-B3-D5-1F-30-00-00-01"
+    code, out, _ = _run("show", "--counter-db", str(db))
+    assert code == 0 and "(no originator has a counter in this store yet)" in out
+    with CounterStore(db) as store:
+        issued = store.next(EUI64.parse(EUI))  # issued only
+        store.check_and_record(EUI64.parse(other), 7)  # seen only
+    code, out, _ = _run("show", "--counter-db", str(db))
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        f"{other}: last issued -, last seen 7",
+        f"{EUI}: last issued {issued}, last seen -",
+    ]
+    with sqlite3.connect(db) as conn:  # a store edited by hand
+        conn.execute("INSERT INTO seen (originator, last) VALUES ('not-an-eui', 1)")
+    code, _, err = _run("show", "--counter-db", str(db))
+    assert code == 2 and "not an EUI-64 ('not-an-eui')" in err and "[counter.store]" in err

@@ -94,6 +94,16 @@ def test_replay_records(url: str) -> None:
     assert store.next(EUI) < MAX_COUNTER  # outbound counters are separate
 
 
+def test_originators_are_those_issued_or_seen(url: str) -> None:
+    store = open_counter_store(url)
+    assert store.originators() == []
+    other = EUI64.parse("90-B3-D5-1F-30-00-00-01")
+    store.next(EUI)
+    store.check_and_record(other, 5)
+    store.check_and_record(EUI, 9)
+    assert store.originators() == [other, EUI]
+
+
 def _draw(url: str, n: int, batch: int, queue: multiprocessing.Queue[list[int]]) -> None:
     store = open_counter_store(url)
     out: list[int] = []

@@ -37,20 +37,24 @@ def counters() -> None:
 
 
 @counters.command("show")
-@click.argument("originators", nargs=-1, required=True, metavar="EUI...")
+@click.argument("originators", nargs=-1, metavar="[EUI]...")
 @click.option("--counter-db", "counter_db", metavar="LOC", help=_DB_HELP)
 def show(originators: tuple[str, ...], counter_db: str | None) -> None:
     """Print each originator's last counter issued and last recorded as seen.
 
-    Exit status: 0 printed, 2 a bad EUI or the store unusable (e.g. it lost its state).
+    Without EUIs, every originator the store holds. Exit status: 0 printed, 2 a bad
+    EUI or the store unusable (e.g. it lost its state).
     """
     from signing import open_counter_store
 
-    euis = [parse_eui(text, "EUI") for text in originators]
+    given = [parse_eui(text, "EUI") for text in originators]
     location = _location(counter_db)
     try:
         with open_counter_store(location) as store:
             click.echo(f"store: {store.location}")
+            euis = given or store.originators()
+            if not euis:
+                click.echo("(no originator has a counter in this store yet)")
             for eui in euis:
                 assert eui is not None
                 issued = store.last_issued(eui)
