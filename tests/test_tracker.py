@@ -309,6 +309,16 @@ def test_cli_add_and_status(tmp_path: Path) -> None:
     assert data["counts"] == {"complete": 2, "pending": 3, "failed": 2, "timed-out": 0}
     text = runner.invoke(cli, ["track", "status", "--db", db, "--at", "2024-05-31T16:30:00Z"])
     assert "missing 4, 6-8" in text.output and "7 held back" in text.output
+    # --at is read as every command reads it (one parser): no zone means UTC, and the
+    # forms sign and verify take (a date alone) are taken here too.
+    naive = runner.invoke(cli, ["track", "status", "--db", db, "--at", "2024-05-31T16:30:00"])
+    assert naive.output == text.output
+    offset = runner.invoke(
+        cli, ["track", "status", "--db", db, "--at", "2024-05-31T17:30:00+01:00"]
+    )
+    assert offset.output.splitlines()[1:] == text.output.splitlines()[1:]  # the same instant
+    day = runner.invoke(cli, ["track", "status", "--db", db, "--at", "2024-05-31"])
+    assert day.exit_code == 0 and "as of 2024-05-31T00:00:00+00:00" in day.output
     bad = tmp_path / "bad.xml"
     bad.write_text("<not-duis/>")
     result = runner.invoke(cli, ["track", "add", "--db", db, str(bad)])

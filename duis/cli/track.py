@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._common import diagnostic, fail_setup
+from duis.cli._common import diagnostic, fail_setup, parse_at
 from duis.cli._inputs import Document, Note, Problem, expand
 from duis.cli._render import printable
 from duis.tracker import DEFAULT_TIMEOUT, ENV_VAR, RequestState, Tracker, TrackerStatus
@@ -101,17 +101,6 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
     sys.exit(1 if unreadable else 0)
 
 
-def _parse_at(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    from duis.model.response import parse_datetime
-
-    value = parse_datetime(text)
-    if value is None:
-        raise click.BadParameter(f"{text!r} is not an ISO date-time", param_hint="--at")
-    return value
-
-
 @track.command("status")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help=_DB_HELP)
 @click.option(
@@ -145,7 +134,7 @@ def status(
 
     Exit status: 0 (whatever the requests' states), 2 the store unusable.
     """
-    at = _parse_at(at_text)
+    at = parse_at(at_text)
     tracker = _open(db)
     try:
         with tracker:
