@@ -512,8 +512,19 @@ def _public_key(cert: x509.Certificate, source: str | None) -> object:
 
 
 def _first_clause(exc: BaseException) -> str:
-    """cryptography's parse errors are debug dumps of its ASN.1 parser: keep what was wrong."""
-    return str(exc).split(" {", 1)[0].split(":", 1)[0].strip() or type(exc).__name__
+    """cryptography's parse errors are debug dumps of its ASN.1 parser: keep what was wrong.
+
+    A key error is a paragraph of guesses ending "Details: <what the parser saw>": its
+    first sentence and those details are kept (the paragraph was once cut to "...
+    explicit parameters). Details").
+    """
+    text = str(exc)
+    head, _, details = text.partition(" Details: ")
+    if details:
+        first = head.split(". ", 1)[0].strip().rstrip(".")
+        seen = details.split(" (got ", 1)[0].split(" {", 1)[0].strip()
+        return f"{first} ({seen})"
+    return text.split(" {", 1)[0].split(":", 1)[0].strip() or type(exc).__name__
 
 
 def read_credential_file(path: str | os.PathLike[str]) -> bytes:

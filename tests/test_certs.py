@@ -180,6 +180,21 @@ def test_unreadable_certificate_message_is_for_people(tmp_path: Path) -> None:
     assert "not a key" in text and str(bad) in text
 
 
+@pytest.mark.parametrize(
+    "raw", [b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", b"\x28" * 60]
+)
+def test_unreadable_key_message_says_what_the_parser_saw(tmp_path: Path, raw: bytes) -> None:
+    # cryptography's paragraph of guesses was cut to "... explicit parameters). Details".
+    bad = tmp_path / "bad.key"
+    bad.write_bytes(raw)
+    with pytest.raises(CertificateError) as info:
+        load_private_key(bad)
+    text = str(info.value)
+    assert "not a readable private key" in text and "Could not deserialize key data (" in text
+    assert "ASN.1" in text and "Details" not in text and "{" not in text
+    assert text.count("(") == text.count(")")
+
+
 # --- Digital Signing beside xmlSign (issue 9) ------------------------------------
 
 REFERENCE = Path(
