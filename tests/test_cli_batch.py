@@ -425,3 +425,40 @@ def test_odd_names_in_sign_inspect_and_decode_print_escaped(tmp_path: Path) -> N
     code, out, err = duis("decode", str(folder))
     assert code == 1  # no GBCSPayload in a request: one line per file, each one line
     assert sorted(line.split(": ")[0] for line in err.splitlines()) == sorted(shown)
+
+
+def test_the_output_file_never_replaces_an_input_and_an_old_report_is_not_checked(
+    tmp_path: Path,
+) -> None:
+    # `--output-file x.xml x.xml` replaced the request with the report; and a tree that
+    # held its own JUnit report from the last run had that report checked, and failed.
+    victim = tmp_path / "victim.xml"
+    original = GOOD.read_bytes()
+    for command in (
+        ["validate"],
+        ["inspect"],
+        ["verify", "--keystore", str(PKI)],
+        ["sign", "--keystore", str(PKI), "--counter-db", str(tmp_path / "c.db"), "--in-place"],
+    ):
+        victim.write_bytes(original)
+        code, _, err = run(*command, "--output-file", str(victim), str(victim))
+        assert code == 2 and "is also an input" in err, command
+        assert victim.read_bytes() == original, command
+    tree = tmp_path / "tree"
+    (tree / "reports").mkdir(parents=True)
+    for i in range(3):
+        shutil.copy(GOOD, tree / f"r{i}.xml")
+    report = tree / "reports" / "duis.xml"
+    for attempt in range(2):  # the second run finds the first run's report in the tree
+        code, _, err = run("validate", "--format", "junit", "--output-file", str(report), str(tree))
+        assert code == 0, (attempt, err)
+    assert f"{report}: note: the --output-file of this run" in err
+    assert 'tests="4" failures="0" errors="0" skipped="1"' in report.read_text()
+    out = tmp_path / "signed"
+    out.mkdir()
+    code, _, err = run(
+        "sign", "--keystore", str(PKI), "--counter-db", str(tmp_path / "c.db"),
+        "-o", str(out), "--output-file", str(out / GOOD.name), str(GOOD),
+    )  # fmt: skip
+    assert code == 2 and "is also where a signed request is written" in err
+    assert not (out / GOOD.name).exists()

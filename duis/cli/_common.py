@@ -99,7 +99,7 @@ def run_batch(
         )
         progress = Progress(not opts.quiet)
         results = run_ordered(
-            items,
+            not_the_output(items, opts.output_file),
             work,
             jobs=opts.jobs,
             eligible=lambda i: isinstance(i, Document),
@@ -436,11 +436,68 @@ def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F
     return decorate
 
 
+class OutputIsInput(Exception):
+    """An input named explicitly is the ``--output-file``: the report would replace it."""
+
+
+def not_the_output(
+    items: Iterable[Document | Problem | Note], output_file: Path | None
+) -> Iterator[Document | Problem | Note]:
+    """``items`` without the file the report is about to replace.
+
+    A tree that holds its own report from an earlier run (``--format junit
+    --output-file reports/duis.xml .``) would have it checked as a request, and fail;
+    it is skipped with a note. An input named explicitly that is the output file
+    raises :class:`OutputIsInput` (exit 2), and :func:`open_output` then leaves that
+    file as it is: the report must never take an input's place.
+    """
+    from duis.cli._inputs import Document, Note
+
+    if output_file is None:
+        yield from items
+        return
+    try:
+        target = os.stat(output_file)
+    except OSError:  # not there yet: no input can be it
+        yield from items
+        return
+    name = output_file.name
+    for item in items:
+        if (
+            isinstance(item, Document)
+            and item.path is not None
+            and os.path.basename(item.path) == name  # a string test before any stat
+            and _same_file(item.path, target)
+        ):
+            if item.relative is None:
+                raise OutputIsInput(
+                    f"--output-file {output_file} is also an input ({item.name}): the "
+                    "report would replace it; write the report elsewhere"
+                )
+            yield Note(item.name, "the --output-file of this run (an earlier report); skipped")
+            continue
+        yield item
+
+
+def _same_file(path: str, target: os.stat_result) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino)
+
+
 @contextmanager
 def open_output(output_file: Path | None) -> Iterator[TextIO]:
-    """stdout, or a temporary file renamed onto ``--output-file`` when the run ends."""
+    """stdout, or a temporary file renamed onto ``--output-file`` when the run ends.
+
+    Raising :class:`OutputIsInput` inside leaves ``--output-file`` untouched (exit 2).
+    """
     if output_file is None:
-        yield sys.stdout
+        try:
+            yield sys.stdout
+        except OutputIsInput as exc:
+            fail_setup(str(exc))
         return
     from duis.fileio import default_mode, fsync_folder, temp_beside
 
@@ -458,6 +515,10 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
         stream.close()
         os.replace(tmp, output_file)
         fsync_folder(folder)
+    except OutputIsInput as exc:
+        stream.close()
+        os.unlink(tmp)  # the input stays as it is
+        fail_setup(str(exc))
     except BaseException:
         stream.close()
         if os.path.exists(tmp):

@@ -24,6 +24,7 @@ from duis.cli._common import (
     exit_code,
     given_paths,
     load_keystore,
+    not_the_output,
     open_output,
     parse_at,
     print_error,
@@ -186,7 +187,9 @@ def inspect(
 
     load_gbcs_keystore(gbcs_keystore)  # a bad folder stops the run here (exit 2)
     work = _Inspector(registry, not no_body, max_bytes, keystore, parse_at(at_text), gbcs_keystore)
-    items = expand(given_paths(paths, files_from), stdin_limit=max_bytes)
+    items = not_the_output(
+        expand(given_paths(paths, files_from), stdin_limit=max_bytes), output_file
+    )
     unreadable = setup_failed = False
     with open_output(output_file) as out:
         if fmt == "json":

@@ -32,11 +32,13 @@ from duis._exceptions import ConfigError, DuisError, InputError
 from duis.cli._common import (
     EXIT_INTERRUPTED,
     BatchOptions,
+    OutputIsInput,
     batch_options,
     error_report,
     exit_code,
     fail_setup,
     load_keystore,
+    not_the_output,
     open_output,
     parse_at,
     parse_eui,
@@ -150,20 +152,34 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
         except DuisError as exc:
             fail_setup(exc)
 
-    items = list(
-        expand(
-            opts.paths(paths),
-            stdin_limit=DEFAULT_MAX_BYTES,
-            excluded=resolver.excluder,
-            force_exclude=opts.force_exclude,
+    try:
+        items = list(
+            not_the_output(
+                expand(
+                    opts.paths(paths),
+                    stdin_limit=DEFAULT_MAX_BYTES,
+                    excluded=resolver.excluder,
+                    force_exclude=opts.force_exclude,
+                ),
+                opts.output_file,
+            )
         )
-    )
+    except OutputIsInput as exc:
+        fail_setup(str(exc))
     docs = [d for d in items if isinstance(d, Document)]
     if len(docs) > 1 and not in_place and (output is None or output == "-"):
         raise click.UsageError("several inputs: give -o FOLDER or --in-place")
     if in_place and any(d.path is None for d in docs):
         raise click.UsageError("--in-place cannot be used with stdin")
     targets = _targets(docs, output, in_place)
+    if targets and opts.output_file is not None:
+        report = os.path.abspath(opts.output_file)
+        for target in targets.values():
+            if os.path.abspath(target) == report:
+                fail_setup(
+                    f"--output-file {opts.output_file} is also where a signed request "
+                    "is written; write the report elsewhere"
+                )
     if targets:
         _tidy(targets.values())
     signer = _Signer(
