@@ -36,6 +36,7 @@ from signing._certs import (
     PrivateKey,
     RemotePartyRole,
 )
+from signing._exceptions import KeystoreError
 from signing._keystore import Credentials
 
 __all__ = ["TEST_POLICY_OID", "TestPKI", "issue_org_certificate", "make_test_pki"]
@@ -183,6 +184,7 @@ def make_test_pki(
     not_before: datetime = DEFAULT_NOT_BEFORE,
     not_after: datetime = DEFAULT_NOT_AFTER,
     policy: str = TEST_POLICY_OID,
+    replace: bool = False,
 ) -> TestPKI:
     """Make a root, an issuing CA ``CN=<ca_name>,OU=07`` and one certificate per (EUI, role).
 
@@ -192,6 +194,10 @@ def make_test_pki(
     ``.key.pem``), ``<stem>.pem`` / ``.key.pem`` per organisation (stem from
     :func:`org_file_stem`: ``xml-sign-<EUI>``, ``ds-supplier-<EUI>``) and a README
     marking it all test-only; the folder then works as a keystore.
+
+    A folder that already holds any of those files is refused (KeystoreError) before
+    anything is written, unless ``replace``: pointed by mistake at a real keystore,
+    this would have replaced its keys with test keys.
     """
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = x509.Name(
@@ -223,7 +229,7 @@ def make_test_pki(
     )
     pki = TestPKI(root, root_key, ca, ca_key, orgs, Path(folder) if folder is not None else None)
     if folder is not None:
-        _write(pki, Path(folder))
+        _write(pki, Path(folder), replace=replace)
     return pki
 
 
@@ -252,8 +258,7 @@ def org_file_stem(cert: OrgCertificate) -> str:
     return f"{prefix}{role}-{cert.eui.hex if cert.eui else 'none'}"
 
 
-def _write(pki: TestPKI, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+def _write(pki: TestPKI, folder: Path, *, replace: bool) -> None:
     files: list[tuple[str, bytes, int | None]] = [
         ("root.pem", _pem_cert(pki.root), None),
         ("root.key.pem", _pem_key(pki.root_key), 0o600),
@@ -274,6 +279,16 @@ def _write(pki: TestPKI, folder: Path) -> None:
             f"{stem}.pem  {use}  role {c.role.value if c.role else '?'}  EUI {c.eui}  "
             f"serial {c.serial}"
         )
+    files.append(("README.txt", _README.format(listing="\n".join(listing)).encode("utf-8"), None))
+    if not replace:
+        there = [name for name, _, _ in files if os.path.lexists(folder / name)]
+        if there:
+            shown = ", ".join(there[:4]) + (f" and {len(there) - 4} more" if len(there) > 4 else "")
+            raise KeystoreError(
+                f"already holds {shown}, which a test PKI would replace; choose an empty "
+                "or new folder (or replace them on purpose: --replace, replace=True)",
+                source=str(folder),
+            )
+    folder.mkdir(parents=True, exist_ok=True)
     for name, data, mode in files:
         atomic_write(folder / name, data, mode=mode)
-    atomic_write(folder / "README.txt", _README.format(listing="\n".join(listing)).encode("utf-8"))

@@ -195,6 +195,23 @@ def test_unreadable_key_message_says_what_the_parser_saw(tmp_path: Path, raw: by
     assert text.count("(") == text.count(")")
 
 
+def test_make_test_pki_never_replaces_existing_files_unless_told(tmp_path: Path) -> None:
+    # Pointed by mistake at a real keystore, it replaced the keys there with test keys.
+    folder = tmp_path / "keystore"
+    make_test_pki([(USER, RemotePartyRole.XML_SIGN)], folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(KeystoreError, match=r"already holds root\.pem, root\.key\.pem"):
+        make_test_pki([(USER, RemotePartyRole.XML_SIGN)], folder)
+    args = ["cert", "make-test-pki", str(folder), "--eui", str(USER)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "which a test PKI would replace" in result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written
+    result = CliRunner().invoke(cli, [*args, "--replace"])
+    assert result.exit_code == 0, result.output
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert after.keys() == before.keys() and after["root.pem"] != before["root.pem"]
+
+
 # --- Digital Signing beside xmlSign (issue 9) ------------------------------------
 
 REFERENCE = Path(

@@ -147,6 +147,12 @@ def _role(text: str) -> RemotePartyRole:
     show_default=True,
     metavar="TIME",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the files of an earlier test PKI in DIR (refused without it, so a "
+    "real keystore is never overwritten by mistake).",
+)
 def make_test_pki_cmd(
     folder: str,
     euis: tuple[str, ...],
@@ -154,6 +160,7 @@ def make_test_pki_cmd(
     ds_specs: tuple[str, ...],
     ca_name: str,
     not_after_text: str,
+    replace: bool,
 ) -> None:
     """Make a TEST-ONLY SMKI-shaped PKI in DIR: root, issuing CA, organisation certificates.
 
@@ -181,6 +188,7 @@ def make_test_pki_cmd(
             folder,
             ca_name=ca_name,
             not_after=not_after,
+            replace=replace,
         )
     except DuisError as exc:
         fail_setup(exc)
