@@ -54,6 +54,22 @@ def test_sign_example(runner: CliRunner, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
 
 
+def test_output_over_an_input_is_refused_before_signing(runner: CliRunner, tmp_path: Path) -> None:
+    # -o naming the CV 4 request (or the response) replaced it with the CV 5 request.
+    resp = tmp_path / "response.xml"
+    req = tmp_path / "request.xml"
+    for src, dst in (
+        (EXAMPLES / "precommand-response.xml", resp),
+        (EXAMPLES / "request-cv4.xml", req),
+    ):
+        dst.write_bytes(src.read_bytes())
+    for target, label in ((req, "--request"), (resp, "RESPONSE")):
+        before = target.read_bytes()
+        code, text = _sign(runner, resp, req, target)
+        assert code == 2 and f"is the {label} file" in text
+        assert target.read_bytes() == before
+
+
 def test_checked_in_signed_example_verifies() -> None:
     store = Keystore.from_dir(PKI)
     data = (EXAMPLES / "signed-cv5.xml").read_bytes()

@@ -487,6 +487,15 @@ def _same_file(path: str, target: os.stat_result) -> bool:
     return (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino)
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """True when both paths exist and are one file (through links): an output that
+    would replace an input."""
+    try:
+        return _same_file(os.fspath(a), os.stat(b))
+    except OSError:
+        return False
+
+
 @contextmanager
 def open_output(output_file: Path | None) -> Iterator[TextIO]:
     """stdout, or a temporary file renamed onto ``--output-file`` when the run ends.

@@ -23,10 +23,12 @@ from duis.cli._common import (
     EXIT_CLEAN,
     EXIT_PROBLEMS,
     EXIT_SETUP,
+    diagnostic,
     fail_setup,
     load_keystore,
     parse_at,
     print_error,
+    same_file,
 )
 from signing._gbcs_precommand import CHECK_RULES
 
@@ -178,6 +180,12 @@ def sign_cmd(
     from duis.fileio import atomic_write
     from signing import PreCommandCheckError, sign_precommand
 
+    for label, given in (("RESPONSE", response), ("--request", request_path)):
+        if same_file(output, given):
+            fail_setup(
+                f"-o {output} is the {label} file: the signed request would replace it; "
+                "write it elsewhere"
+            )
     store = load_keystore(keystore)
     at = parse_at(at_text)
     try:
@@ -198,7 +206,7 @@ def sign_cmd(
         )
     except PreCommandCheckError as exc:
         for f in exc.findings:
-            click.echo(f"{response}: error: {f.message} [{f.rule}]", err=True)
+            diagnostic(response, "error", f.message, rule=f.rule)
         click.echo(f"duis: nothing signed; {output} not written", err=True)
         sys.exit(EXIT_PROBLEMS)
     except DuisError as exc:
