@@ -390,3 +390,28 @@ def test_polling_with_nothing_outstanding_is_an_error_not_a_hang() -> None:
     finally:
         pool.kill()
         set_work(None)
+
+
+def test_jobs_is_capped_at_four_workers_a_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --jobs 5000 forked 877 processes for a 70-file run before the machine refused.
+    from duis.cli import _workers, cli
+
+    monkeypatch.setattr(_batch, "default_jobs", lambda: 2)
+    assert [_batch.worker_count(n) for n in (0, 1, 3, 8, 9, 5000)] == [2, 1, 3, 8, 8, 8]
+    started: list[int] = []
+    real = _workers.WorkerPool.start_worker
+
+    def counted(self: WorkerPool) -> None:
+        started.append(1)
+        real(self)
+
+    monkeypatch.setattr(_workers.WorkerPool, "start_worker", counted)
+    folder = _copies(tmp_path, 100)
+    for command in (["validate"], ["inspect"]):
+        started.clear()
+        result = CliRunner().invoke(cli, [*command, "--jobs", "5000", str(folder)])
+        assert result.exit_code == 0, result.output
+        assert 1 <= len(started) <= 8, (command, len(started))
+    assert _no_children_left()

@@ -313,7 +313,7 @@ class BatchOptions:
     @classmethod
     def pop(cls, kwargs: dict[str, Any]) -> BatchOptions:
         """Take this group's values out of a command's keyword arguments."""
-        from duis.cli._batch import default_jobs
+        from duis.cli._batch import worker_count
 
         jobs = kwargs.pop("jobs")
         return cls(
@@ -323,7 +323,7 @@ class BatchOptions:
             exit_zero=kwargs.pop("exit_zero"),
             statistics=kwargs.pop("statistics"),
             files_from=kwargs.pop("files_from"),
-            jobs=jobs if jobs else default_jobs(),
+            jobs=worker_count(jobs),
             color=kwargs.pop("color"),
             isolated=kwargs.pop("isolated"),
             config_file=kwargs.pop("config_file"),
@@ -396,7 +396,7 @@ def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F
                 "--jobs",
                 type=click.IntRange(min=0),
                 default=0,
-                help="Worker processes (default 0: one per usable core).",
+                help="Worker processes (default 0: one per usable core; at most four a core).",
             ),
             click.option(
                 "--color",

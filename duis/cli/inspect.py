@@ -151,7 +151,13 @@ def _text(summary: dict[str, Any], out: TextIO) -> None:
     "the GBCSPayload (without: decoded, not authenticated).",
 )
 @click.option("--files-from", metavar="FILE|-", help="Also read paths from FILE (- for stdin).")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="Worker processes.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes (default 0: one per usable core; at most four a core).",
+)
 @click.option(
     "--output-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -177,7 +183,7 @@ def inspect(
     Exit status: 0 every file inspected, 1 some file could not be read as a message,
     2 usage or set-up error (missing path, schema folder that will not load).
     """
-    from duis.cli._batch import default_jobs, run_ordered
+    from duis.cli._batch import run_ordered, worker_count
 
     if not paths and files_from is None:
         raise click.UsageError("give at least one FILE (or --files-from)")
@@ -198,7 +204,7 @@ def inspect(
         results = run_ordered(
             items,
             work,
-            jobs=jobs or default_jobs(),
+            jobs=worker_count(jobs),
             eligible=lambda i: isinstance(i, Document),
             lost=_lost,
         )
