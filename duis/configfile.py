@@ -44,6 +44,8 @@ __all__ = [
     "find_config",
     "load_config",
     "load_settings",
+    "settings_file_from_environment",
+    "with_environment",
 ]
 
 #: File names looked for in each folder, first match wins (a ``pyproject.toml``
@@ -317,10 +319,26 @@ def load_settings(
     env = os.environ if environ is None else environ
     chosen = explicit if explicit is not None else env.get(ENV_CONFIG) or None
     config = load_config(start, explicit=Path(chosen) if chosen is not None else None)
+    return apply_options(with_environment(config, env), **options)
+
+
+def settings_file_from_environment(environ: Mapping[str, str] | None = None) -> Path | None:
+    """``$DUIS_CONFIG``: the settings file for every input when no option names one."""
+    env = os.environ if environ is None else environ
+    chosen = env.get(ENV_CONFIG) or None
+    return Path(chosen) if chosen is not None else None
+
+
+def with_environment(config: Config, environ: Mapping[str, str] | None = None) -> Config:
+    """``config`` with what the environment adds: ``$DUIS_KEYSTORE`` when the file
+    names no keystore. (``$DUIS_COUNTER_DB`` is the counter store's own default.) The
+    one place this is done, for the CLI's per-file settings and :func:`load_settings`.
+    """
+    env = os.environ if environ is None else environ
     keystore = env.get(ENV_KEYSTORE)
     if keystore and config.keystore is None:
         config = replace(config, keystore=to_path(keystore, f"${ENV_KEYSTORE}", "environment"))
-    return apply_options(config, **options)
+    return config
 
 
 def _split(values: Iterable[str]) -> list[str]:

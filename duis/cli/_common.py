@@ -316,6 +316,16 @@ class BatchOptions:
         from duis.cli._batch import worker_count
 
         jobs = kwargs.pop("jobs")
+        isolated = kwargs.pop("isolated")
+        config_file = kwargs.pop("config_file")
+        origin = "--config"
+        if config_file is None and not isolated:
+            from duis.configfile import ENV_CONFIG, settings_file_from_environment
+
+            config_file = settings_file_from_environment()
+            origin = f"${ENV_CONFIG}"
+        if config_file is not None and not config_file.is_file():
+            fail_setup(f"{origin} {config_file}: no such settings file")
         return cls(
             fmt=kwargs.pop("fmt"),
             output_file=kwargs.pop("output_file"),
@@ -325,8 +335,8 @@ class BatchOptions:
             files_from=kwargs.pop("files_from"),
             jobs=worker_count(jobs),
             color=kwargs.pop("color"),
-            isolated=kwargs.pop("isolated"),
-            config_file=kwargs.pop("config_file"),
+            isolated=isolated,
+            config_file=config_file,
             verbose=kwargs.pop("verbose"),
             force_exclude=kwargs.pop("force_exclude"),
             respect_gitignore=kwargs.pop("respect_gitignore"),
@@ -414,8 +424,8 @@ def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F
                 "--config",
                 "config_file",
                 type=click.Path(dir_okay=False, path_type=Path),
-                help="Settings file for every input. Default: for each file, the nearest "
-                "duis.toml or pyproject.toml with [tool.duis] above it.",
+                help="Settings file for every input (default $DUIS_CONFIG, else for each "
+                "file the nearest duis.toml or pyproject.toml with [tool.duis] above it).",
             ),
             click.option("-v", "--verbose", is_flag=True, help=verbose_help),
             click.option(

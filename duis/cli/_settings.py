@@ -19,7 +19,7 @@ from typing import Any
 
 from duis._exceptions import ConfigError
 from duis.config import Config
-from duis.configfile import apply_options, find_config, load_config
+from duis.configfile import apply_options, find_config, load_config, with_environment
 
 __all__ = ["DEFAULT_EXCLUDE", "FileSelection", "Resolver"]
 
@@ -90,7 +90,8 @@ class Resolver:
         found = self._by_file.get(source)
         if found is None:
             base = load_config(explicit=source) if source is not None else Config()
-            found = apply_options(base, **self.overrides)
+            # The environment as load_settings adds it (serve, counters, the API).
+            found = apply_options(with_environment(base), **self.overrides)
             self._by_file[source] = found
         if dirname is not None and len(self._by_dirname) < 4096:
             self._by_dirname[dirname] = found

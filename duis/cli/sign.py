@@ -122,22 +122,34 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
         raise click.UsageError("give either -o/--output or --in-place, not both")
     if (cert_file is None) != (key_file is None):
         raise click.UsageError("--cert and --key go together")
-    if kwargs["keystore_dir"] is None and cert_file is None:
-        raise click.UsageError("give --keystore DIR, or --cert FILE --key FILE")
     at = parse_at(kwargs["at_text"])
     dcc = parse_eui(kwargs["dcc_eui"])
+    # The keystore and the counter store come from the one settings object: the
+    # option, else the settings of this folder, else $DUIS_KEYSTORE / $DUIS_COUNTER_DB.
     resolver = Resolver(
-        overrides={"schema_dirs": kwargs["schema_dirs"]},
+        overrides={
+            "schema_dirs": kwargs["schema_dirs"],
+            "keystore": kwargs["keystore_dir"],
+            "counter_db": kwargs["counter_db"],
+        },
         explicit=opts.config_file,
         isolated=opts.isolated,
         respect_gitignore=opts.respect_gitignore,
     )
     try:
-        registry_for(resolver.config_for(None))
+        here = resolver.config_for(None)
+        registry_for(here)
     except ConfigError as exc:
         fail_setup(exc)
+    if here.keystore is None and cert_file is None:
+        raise click.UsageError(
+            "give --keystore DIR (or keystore in the settings, or $DUIS_KEYSTORE), "
+            "or --cert FILE --key FILE"
+        )
     keystore: Keystore | None = (
-        load_keystore(kwargs["keystore_dir"]) if kwargs["keystore_dir"] else None
+        load_keystore(str(here.keystore))
+        if here.keystore is not None and (kwargs["keystore_dir"] or cert_file is None)
+        else None
     )
     credentials: Credentials | None = None
     if cert_file and key_file:
@@ -148,7 +160,7 @@ def sign(paths: tuple[str, ...], **kwargs: Any) -> None:
     counters: CounterStore | None = None
     if not kwargs["preserve_counter"]:
         try:
-            counters = open_counter_store(kwargs["counter_db"])
+            counters = open_counter_store(here.counter_db)
         except DuisError as exc:
             fail_setup(exc)
 

@@ -137,8 +137,6 @@ def validate(paths: tuple[str, ...], **kwargs: Any) -> None:
         isolated=opts.isolated,
         respect_gitignore=opts.respect_gitignore,
     )
-    if opts.config_file is not None and not opts.config_file.is_file():
-        fail_setup(f"--config {opts.config_file}: no such settings file")
     if kwargs["show_settings"]:
         _show_settings(resolver, paths or (".",))
         return

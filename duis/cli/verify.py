@@ -59,9 +59,9 @@ def _roles(values: Iterable[str]) -> frozenset[RemotePartyRole]:
 @click.option(
     "--keystore",
     "keystore_dir",
-    required=True,
     metavar="DIR",
-    help="Folder of certificates; the signer is found by KeyInfo's issuer and serial.",
+    help="Folder of certificates; the signer is found by KeyInfo's issuer and serial "
+    "(default: the settings' keystore, then $DUIS_KEYSTORE).",
 )
 @click.option("--at", "at_text", metavar="TIME", help="Check certificate validity at this time.")
 @click.option("--require-signature", is_flag=True, help="Treat an unsigned response as a failure.")
@@ -124,7 +124,23 @@ def verify(paths: tuple[str, ...], **kwargs: Any) -> None:
     at = parse_at(kwargs["at_text"])
     dcc = parse_eui(kwargs["dcc_eui"])
     roles = _roles(kwargs["response_roles"]) if kwargs["response_roles"] else DEFAULT_RESPONSE_ROLES
-    keystore = load_keystore(kwargs["keystore_dir"])
+    # The keystore and the replay store from the one settings object: the option, else
+    # the settings of this folder, else $DUIS_KEYSTORE / $DUIS_COUNTER_DB.
+    resolver = Resolver(
+        overrides={"keystore": kwargs["keystore_dir"], "counter_db": kwargs["counter_db"]},
+        explicit=opts.config_file,
+        isolated=opts.isolated,
+        respect_gitignore=opts.respect_gitignore,
+    )
+    try:
+        here = resolver.config_for(None)
+    except ConfigError as exc:
+        fail_setup(exc)
+    if here.keystore is None:
+        raise click.UsageError(
+            "give --keystore DIR (or keystore in the settings, or $DUIS_KEYSTORE)"
+        )
+    keystore = load_keystore(str(here.keystore))
     trust: list[OrgCertificate] | None = None
     if kwargs["trust_files"]:
         try:
@@ -134,20 +150,11 @@ def verify(paths: tuple[str, ...], **kwargs: Any) -> None:
     store: CounterStore | None = None
     if kwargs["check_replay"]:
         try:
-            store = open_counter_store(kwargs["counter_db"])
+            store = open_counter_store(here.counter_db)
         except DuisError as exc:
             fail_setup(exc)
         # Replay verdicts depend on the order counters are recorded in.
         opts = BatchOptions(**{**opts.__dict__, "jobs": 1})
-    resolver = Resolver(
-        explicit=opts.config_file,
-        isolated=opts.isolated,
-        respect_gitignore=opts.respect_gitignore,
-    )
-    try:
-        resolver.config_for(None)
-    except ConfigError as exc:
-        fail_setup(exc)
     work = _Verifier(
         keystore,
         resolver,
