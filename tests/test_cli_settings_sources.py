@@ -92,6 +92,10 @@ def test_duis_config_names_the_settings_file_unless_isolated(
     code, _ = run("validate", "--isolated", str(BAD))
     assert code == 1
     monkeypatch.setenv("DUIS_CONFIG", str(tmp_path / "missing.toml"))
-    for command in (["validate"], ["verify", "--keystore", str(PKI)]):
-        code, out = run(*command, str(GOOD))
+    for command in (
+        ["validate", str(GOOD)],
+        ["verify", "--keystore", str(PKI), str(GOOD)],
+        ["schemas"],
+    ):
+        code, out = run(*command)
         assert code == 2 and f"$DUIS_CONFIG {tmp_path / 'missing.toml'}: no such" in out, command

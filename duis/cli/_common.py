@@ -317,15 +317,7 @@ class BatchOptions:
 
         jobs = kwargs.pop("jobs")
         isolated = kwargs.pop("isolated")
-        config_file = kwargs.pop("config_file")
-        origin = "--config"
-        if config_file is None and not isolated:
-            from duis.configfile import ENV_CONFIG, settings_file_from_environment
-
-            config_file = settings_file_from_environment()
-            origin = f"${ENV_CONFIG}"
-        if config_file is not None and not config_file.is_file():
-            fail_setup(f"{origin} {config_file}: no such settings file")
+        config_file = settings_file_for_run(kwargs.pop("config_file"), isolated)
         return cls(
             fmt=kwargs.pop("fmt"),
             output_file=kwargs.pop("output_file"),
@@ -345,6 +337,24 @@ class BatchOptions:
     def paths(self, given: tuple[str, ...]) -> Iterator[str]:
         """PATH arguments, then the lines of ``--files-from``."""
         return given_paths(given, self.files_from)
+
+
+def settings_file_for_run(option: Path | None, isolated: bool) -> Path | None:
+    """The one settings file for every input: ``--config``, else ``$DUIS_CONFIG``.
+
+    None means each file's nearest settings (or none with ``--isolated``). A file
+    named either way that does not exist stops the run (exit 2), naming which.
+    """
+    if isolated and option is None:
+        return None
+    chosen, origin = option, "--config"
+    if chosen is None:
+        from duis.configfile import ENV_CONFIG, settings_file_from_environment
+
+        chosen, origin = settings_file_from_environment(), f"${ENV_CONFIG}"
+    if chosen is not None and not chosen.is_file():
+        fail_setup(f"{origin} {chosen}: no such settings file")
+    return chosen
 
 
 def given_paths(given: Iterable[str], files_from: str | None) -> Iterator[str]:

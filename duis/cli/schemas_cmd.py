@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from duis._exceptions import DuisError
-from duis.cli._common import fail_setup, registry_for
+from duis.cli._common import fail_setup, registry_for, settings_file_for_run
 from duis.versions import KNOWN_VERSIONS
 
 __all__ = ["schemas"]
@@ -42,7 +42,9 @@ def schemas(
     from duis.cli._settings import Resolver
 
     resolver = Resolver(
-        overrides={"schema_dirs": schema_dirs}, explicit=config_file, isolated=isolated
+        overrides={"schema_dirs": schema_dirs},
+        explicit=settings_file_for_run(config_file, isolated),
+        isolated=isolated,
     )
     try:
         config = resolver.config_for(None)
