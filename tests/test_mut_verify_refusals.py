@@ -183,11 +183,6 @@ def test_a_verified_message_carries_the_signers_warnings(world: _World) -> None:
     assert verified.warnings is not None
 
 
-def test_the_namespaces_are_the_test_modules(world: _World) -> None:
-    # The helpers come from test_mut_signing: its namespace map is the one used here.
-    assert NS["ds"] == "http://www.w3.org/2000/09/xmldsig#"
-
-
 def test_a_signers_warnings_reach_the_verified_message(world: _World) -> None:
     # The DSP's certificate re-issued with its role written in decimal (137, as in
     # DCC's early test certificate): accepted as 89 with a warning, which the
