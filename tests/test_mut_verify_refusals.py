@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
-from test_mut_signing import NS, SOURCE, _find, _tampered, _with_role_code, _World
+from test_mut_signing import SOURCE, _find, _tampered, _with_role_code, _World
 
 from duis.ids import EUI64
 from signing import (
