@@ -377,33 +377,12 @@ def bench_sign(tmp: Path) -> None:
             print(f"  duis sign exited {code}", file=sys.stderr)
             sys.exit(2)
         ours.append(wall)
-        peer = tmp / f"signxml-out-{attempt}"
-        peer.mkdir()
-        wall, code, _ = timed(
-            [sys.executable, "-c", SIGNXML_LOOP, str(ZAZ1), str(peer), str(listing)]
-        )
-        if code != 0:
-            print(f"  signxml loop exited {code}", file=sys.stderr)
-            sys.exit(2)
-        theirs.append(wall)
-        peer = tmp / f"signxml-durable-{attempt}"
-        peer.mkdir()
-        wall, code, _ = timed(
-            [sys.executable, "-c", SIGNXML_LOOP, str(ZAZ1), str(peer), str(listing), "durable"]
-        )
-        if code != 0:
-            print(f"  durable signxml loop exited {code}", file=sys.stderr)
-            sys.exit(2)
-        durable.append(wall)
-        peer = tmp / f"floor-out-{attempt}"
-        peer.mkdir()
-        wall, code, _ = timed(
-            [sys.executable, "-c", SIGN_FLOOR, str(ZAZ1), str(peer), str(listing)]
-        )
-        if code != 0:
-            print(f"  sign floor exited {code}", file=sys.stderr)
-            sys.exit(2)
-        floors.append(wall)
+        theirs.append(_peer(tmp / f"signxml-out-{attempt}", SIGNXML_LOOP, listing, "signxml loop"))
+        durable.append(
+            _peer(tmp / f"signxml-durable-{attempt}", SIGNXML_LOOP, listing, "durable signxml loop",
+                  "durable")
+        )  # fmt: skip
+        floors.append(_peer(tmp / f"floor-out-{attempt}", SIGN_FLOOR, listing, "sign floor"))
     a, b = statistics.median(ours), statistics.median(theirs)
     c, f = statistics.median(durable), statistics.median(floors)
     print(f"  {len(signable)} files: duis sign {a:.2f}s, signxml loop {b:.2f}s")
@@ -463,6 +442,18 @@ fd = os.open(out, os.O_RDONLY)
 os.fsync(fd)
 os.close(fd)
 """
+
+
+def _peer(out: Path, program: str, listing: Path, what: str, *extra: str) -> float:
+    """Wall time of one peer program signing (or writing) the listed files into ``out``."""
+    out.mkdir()
+    wall, code, _ = timed(
+        [sys.executable, "-c", program, str(ZAZ1), str(out), str(listing), *extra]
+    )
+    if code != 0:
+        print(f"  {what} exited {code}", file=sys.stderr)
+        sys.exit(2)
+    return wall
 
 
 def bench_help() -> None:
