@@ -79,13 +79,13 @@ def paths_from(source: str, stdin: BinaryIO | None = None) -> Iterator[str]:
     file holds. Raises OSError (the file) or PathListError (a line too long).
     """
     if source == "-":
-        yield from _path_lines(stdin if stdin is not None else sys.stdin.buffer, "-")
+        yield from _path_lines(stdin if stdin is not None else sys.stdin.buffer)
         return
     with open(source, "rb") as fh:
-        yield from _path_lines(fh, source)
+        yield from _path_lines(fh)
 
 
-def _path_lines(stream: BinaryIO, source: str) -> Iterator[str]:
+def _path_lines(stream: BinaryIO) -> Iterator[str]:
     number = 0
     while raw := stream.readline(MAX_PATH_LINE + 1):
         number += 1
