@@ -42,6 +42,7 @@ __all__ = [
     "default_mode",
     "fsync_folder",
     "remove_stale_temporaries",
+    "resolve_target",
     "temp_beside",
     "write_files",
 ]
@@ -125,6 +126,14 @@ def _resolve(path: str | os.PathLike[str], *, overwrite_read_only: bool) -> Targ
             source=name,
         )
     return Target(given, real, mode)
+
+
+def resolve_target(path: str | os.PathLike[str], *, overwrite_read_only: bool = False) -> Target:
+    """Where writing ``path`` really goes, by the one writer's rules: through a link to
+    its target, a regular file only, a read-only one refused unless told; OutputError
+    says why not. For writers that stream (``--output-file``) instead of handing over
+    bytes."""
+    return _resolve(path, overwrite_read_only=overwrite_read_only)
 
 
 def check_targets(

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -462,3 +463,45 @@ def test_the_output_file_never_replaces_an_input_and_an_old_report_is_not_checke
     )  # fmt: skip
     assert code == 2 and "is also where a signed request is written" in err
     assert not (out / GOOD.name).exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and /dev/stdout")
+def test_output_file_through_a_link_into_a_fifo_or_dev_stdout_keeps_what_was_there(
+    tmp_path: Path,
+) -> None:
+    # --output-file replaced whatever stood at the path: a link became a file (its
+    # target untouched), a FIFO became a file (its reader got nothing), and as root
+    # /dev/null or /dev/stdout would have been replaced by a regular file.
+    summary = "1 file checked: 1 valid, 0 invalid"
+    real = tmp_path / "real.txt"
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    code, _, _ = run("validate", "--output-file", str(link), str(GOOD))
+    assert code == 0 and link.is_symlink() and real.read_text().startswith(summary)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    done = subprocess.run(
+        [sys.executable, "-m", "duis", "validate", "--output-file", str(fifo), str(GOOD)],
+        cwd=ROOT,
+        timeout=60,
+    )
+    got, _ = reader.communicate(timeout=60)
+    assert done.returncode == 0 and got.decode().startswith(summary)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    log = tmp_path / "log.txt"
+    log.write_text("before\n")
+    with open(log, "a") as out:  # a CI step's redirect: `duis ... --output-file /dev/stdout >> log`
+        done = subprocess.run(
+            [sys.executable, "-m", "duis", "validate", "--output-file", "/dev/stdout", str(GOOD)],
+            cwd=ROOT,
+            stdout=out,
+            timeout=60,
+        )
+    assert done.returncode == 0 and log.read_text().startswith("before\n" + summary)
+    read_only = tmp_path / "ro.txt"
+    read_only.write_text("keep\n")
+    read_only.chmod(0o444)
+    code, _, err = run("validate", "--output-file", str(read_only), str(GOOD))
+    assert code == 2 and "is read-only; refused" in err and read_only.read_text() == "keep\n"

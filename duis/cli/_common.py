@@ -12,7 +12,9 @@ load); 130 interrupted (Ctrl-C).
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -481,12 +483,14 @@ def not_the_output(
     except OSError:  # not there yet: no input can be it
         yield from items
         return
-    name = output_file.name
+    # The report goes through a link to its target, so either name may be an input's.
+    names = {output_file.name, os.path.basename(os.path.realpath(output_file))}
     for item in items:
         if (
             isinstance(item, Document)
             and item.path is not None
-            and os.path.basename(item.path) == name  # a string test before any stat
+            # a walked file: a string test before any stat; a named one is always looked at
+            and (item.relative is None or os.path.basename(item.path) in names)
             and _same_file(item.path, target)
         ):
             if item.relative is None:
@@ -516,11 +520,36 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
+def _standard_stream(path: Path) -> TextIO | None:
+    """stdout or stderr when ``path`` is that very file (``/dev/stdout`` and kin).
+
+    Replacing it would swap the file a redirect wrote to, and opening it again would
+    truncate that file: the report is written to the stream instead.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            own = os.fstat(stream.fileno())
+        except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+            continue
+        if (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino):
+            return stream
+    return None
+
+
 @contextmanager
 def open_output(output_file: Path | None) -> Iterator[TextIO]:
-    """stdout, or a temporary file renamed onto ``--output-file`` when the run ends.
+    """stdout, or ``--output-file``: written whole when the run ends, never half.
 
-    Raising :class:`OutputIsInput` inside leaves ``--output-file`` untouched (exit 2).
+    A regular file (or a link to one) is replaced atomically through the link, by the
+    one file writer's rules (its mode kept; a read-only file refused). A FIFO, a
+    terminal or a device (``/dev/stdout``, ``/dev/null``) is written to as a stream:
+    replacing it would put a regular file where the device or the reader's pipe was,
+    which as root replaced ``/dev/null`` itself. Raising :class:`OutputIsInput`
+    inside leaves ``--output-file`` untouched (exit 2).
     """
     if output_file is None:
         try:
@@ -528,12 +557,37 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
         except OutputIsInput as exc:
             fail_setup(str(exc))
         return
-    from duis.fileio import default_mode, fsync_folder, temp_beside
+    from duis.fileio import fsync_folder, resolve_target, temp_beside
 
-    folder = output_file.parent if str(output_file.parent) else Path(".")
+    stream_of = _standard_stream(output_file)
+    if stream_of is not None:  # /dev/stdout, /dev/fd/2, /proc/self/fd/1: the stream itself
+        try:
+            yield stream_of
+        except OutputIsInput as exc:
+            fail_setup(str(exc))
+        return
+    real = os.path.realpath(output_file)
     try:
-        fd, tmp = temp_beside(folder, output_file.name)
-        os.chmod(tmp, default_mode())  # a report, not a secret: the usual mode
+        special = not stat.S_ISREG(os.stat(real).st_mode)
+    except OSError:
+        special = False  # not there yet: made as a regular file
+    if special and not os.path.isdir(real):
+        try:
+            stream = open(real, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        except OSError as exc:
+            fail_setup(f"--output-file {output_file}: {exc.strerror or exc}")
+        try:
+            with stream:
+                yield stream
+        except OutputIsInput as exc:
+            fail_setup(str(exc))
+        return
+    try:
+        target = resolve_target(output_file)
+        fd, tmp = temp_beside(target.real.parent, target.real.name)
+        os.chmod(tmp, target.mode)
+    except DuisError as exc:
+        fail_setup(f"--output-file {exc}")
     except OSError as exc:
         fail_setup(f"--output-file {output_file}: {exc.strerror or exc}")
     stream = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - renamed below
@@ -542,8 +596,8 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
         stream.flush()
         os.fsync(stream.fileno())
         stream.close()
-        os.replace(tmp, output_file)
-        fsync_folder(folder)
+        os.replace(tmp, target.real)
+        fsync_folder(target.real.parent)
     except OutputIsInput as exc:
         stream.close()
         os.unlink(tmp)  # the input stays as it is
@@ -552,6 +606,6 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
         stream.close()
         if os.path.exists(tmp):
             # Interrupted or exiting: keep what was written (still a useful log).
-            os.replace(tmp, output_file)
-            fsync_folder(folder)
+            os.replace(tmp, target.real)
+            fsync_folder(target.real.parent)
         raise
