@@ -122,7 +122,8 @@ def _resolve(path: str | os.PathLike[str], *, overwrite_read_only: bool) -> Targ
     mode = st.st_mode & 0o7777
     if not mode & _WRITE_BITS and not overwrite_read_only:
         raise OutputError(
-            "is read-only; refused (make it writable, or pass the explicit override)",
+            "is read-only; refused (make it writable if it is to be replaced; from "
+            "Python, overwrite_read_only=True)",
             source=name,
         )
     return Target(given, real, mode)

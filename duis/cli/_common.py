@@ -181,10 +181,14 @@ def print_error(error: DuisError | str, *, name: str | None = None) -> None:
         diagnostic(name, "error", error)
 
 
-def fail_setup(error: DuisError | str) -> NoReturn:
-    """Report a set-up problem on stderr, with its rule id like a finding line, and exit 2."""
+def fail_setup(error: DuisError | str, *, option: str = "") -> NoReturn:
+    """Report a set-up problem on stderr, with its rule id like a finding line, and exit 2.
+
+    ``option`` names what the error is about (``--request``), before the error's text.
+    """
     rule = f" [{error.rule}]" if isinstance(error, DuisError) and error.rule else ""
-    click.echo(f"duis: error: {error}{rule}", err=True)
+    prefix = f"{option} " if option else ""
+    click.echo(f"duis: error: {prefix}{error}{rule}", err=True)
     sys.exit(EXIT_SETUP)
 
 
@@ -587,7 +591,7 @@ def open_output(output_file: Path | None) -> Iterator[TextIO]:
         fd, tmp = temp_beside(target.real.parent, target.real.name)
         os.chmod(tmp, target.mode)
     except DuisError as exc:
-        fail_setup(f"--output-file {exc}")
+        fail_setup(exc, option="--output-file")
     except OSError as exc:
         fail_setup(f"--output-file {output_file}: {exc.strerror or exc}")
     stream = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - renamed below

@@ -198,7 +198,7 @@ def _load_request(path: Path, max_bytes: int) -> Request:
     try:
         message = parse_message(path, max_bytes=max_bytes)
     except DuisError as exc:
-        fail_setup(f"--request {exc}")
+        fail_setup(exc, option="--request")
     if not isinstance(message, Request):
         fail_setup(f"--request {path}: is a response, not a request")
     return message
