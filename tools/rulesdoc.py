@@ -30,7 +30,8 @@ brackets in text output and as `rule` in JSON. Select, ignore or re-grade findin
 id or by prefix (the part before a dot: `srv`, `signature`) with `--select`,
 `--ignore`, `--severity RULE=LEVEL` or the `select`, `ignore` and `severity` settings
 (see [configuration](configuration.md)); `ALL` matches everything. An id or prefix no
-rule has is refused (exit 2), so a typo cannot silently switch nothing off.
+rule has is refused (exit 2), so a typo cannot silently switch nothing off. On the
+command line, `duis rules` lists them and `duis rules ID` explains one.
 
 | id | default severity | what it reports |
 |---|---|---|

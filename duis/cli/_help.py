@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "precommand": "duis.cli.precommand:precommand",
     "decode": "duis.cli.decode:decode",
     "counters": "duis.cli.counters:counters",
+    "rules": "duis.cli.rules_cmd:rules",
 }
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
