@@ -98,7 +98,8 @@ def check_response_element(
             Message.of(
                 "mmc.srv-missing",
                 f"<{name}> was not checked against an SRV: none was given and the header "
-                "names none (pass the SRV, e.g. --srv or the request it answers)",
+                "names none (give the request it answers: --request REQUEST on the command line, "
+                "srv= from Python)",
                 line,
                 path,
             )
