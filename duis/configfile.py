@@ -39,6 +39,7 @@ __all__ = [
     "CONFIG_FILES",
     "ENV_CONFIG",
     "ENV_KEYSTORE",
+    "SETTING_NAMES",
     "apply_options",
     "config_from_mapping",
     "find_config",
@@ -71,6 +72,8 @@ _KEYS = (
     "respect-gitignore",
 )
 _FILE_SELECTION = ("exclude", "extend-exclude", "respect-gitignore")
+#: Every setting a settings file may hold (``--show-settings`` prints each of them).
+SETTING_NAMES = _KEYS
 #: Environment variables :func:`load_settings` reads (``$DUIS_SCHEMA_DIR`` is read by
 #: :func:`duis.schemas.default_registry` when no settings name schema folders, and
 #: ``$DUIS_COUNTER_DB`` by the counter store when none names a store).

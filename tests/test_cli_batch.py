@@ -289,6 +289,17 @@ def test_nearest_settings_per_file_isolated_and_show_settings(tmp_path: Path) ->
     assert out.count("[srv.sr-mismatch]") == 2
     code, out, _ = run("validate", "--show-settings", str(lax))
     assert code == 0 and str(lax / "duis.toml") in out and "srv.sr-mismatch" in out
+    # Every setting a file may hold is shown (keystore, counter-db and max-bytes were not).
+    from duis.configfile import SETTING_NAMES
+
+    shown = {line.split("=")[0].strip() for line in out.splitlines()[1:]}
+    assert shown == set(SETTING_NAMES)
+    (lax / "duis.toml").write_text('keystore = "keys"\ncounter-db = "c.db"\nmax-bytes = 4096\n')
+    code, out, _ = run("validate", "--show-settings", str(lax))
+    assert f"keystore               = {lax / 'keys'}" in out
+    assert (
+        f"counter-db             = {lax / 'c.db'}" in out and "max-bytes              = 4096" in out
+    )
 
 
 def test_exclude_gitignore_and_only_duis(tmp_path: Path) -> None:

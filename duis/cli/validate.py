@@ -182,6 +182,11 @@ def _show_settings(resolver: Resolver, paths: tuple[str, ...]) -> None:
             "ignore": list(config.ignore),
             "severity": {k: v.value for k, v in config.severity.items()},
             "originators": {str(k): [r.value for r in v] for k, v in config.originators.items()},
+            "keystore": str(config.keystore) if config.keystore else None,
+            "counter-db": config.counter_db
+            if config.counter_db is not None
+            else "(default: $DUIS_COUNTER_DB, else the per-user store)",
+            "max-bytes": config.max_bytes,
             "exclude": list(selection.exclude),
             "extend-exclude": list(selection.extend_exclude),
             "respect-gitignore": selection.respect_gitignore,
