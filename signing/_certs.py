@@ -253,15 +253,9 @@ class OrgCertificate:
     def validity_problem(self, when: datetime) -> str | None:
         """Why the certificate is not valid at ``when``, or None."""
         if when > self.not_after:
-            return (
-                f"expired on {self.not_after:%Y-%m-%dT%H:%M:%SZ} "
-                f"(checked at {when:%Y-%m-%dT%H:%M:%SZ})"
-            )
+            return f"expired on {utc_text(self.not_after)} (checked at {utc_text(when)})"
         if when < self.not_before:
-            return (
-                f"not valid before {self.not_before:%Y-%m-%dT%H:%M:%SZ} "
-                f"(checked at {when:%Y-%m-%dT%H:%M:%SZ})"
-            )
+            return f"not valid before {utc_text(self.not_before)} (checked at {utc_text(when)})"
         return None
 
     @property
@@ -509,6 +503,24 @@ def _public_key(cert: x509.Certificate, source: str | None) -> object:
             f"{_first_clause(exc)}); SMKI keys are ECDSA P-256",
             source=source,
         ) from None
+
+
+def utc_text(when: datetime) -> str:
+    """A time as certificates and DUIS write it, ``YYYY-MM-DDTHH:MM:SSZ`` in UTC.
+
+    ``%Y`` dropped the leading zeros of a year before 1000 (``--at 0001-01-01`` read
+    "1-01-01"), and a time given with an offset was printed with its local clock and
+    a ``Z``. One that UTC cannot hold (year 9999 at -05:00) keeps its own offset.
+    """
+    if when.tzinfo is not None:
+        try:
+            when = when.astimezone(timezone.utc)
+        except OverflowError:
+            return when.replace(microsecond=0).isoformat()
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+    )
 
 
 def _first_clause(exc: BaseException) -> str:

@@ -35,8 +35,9 @@ from signing._certs import (
     OrgCertificate,
     PrivateKey,
     RemotePartyRole,
+    utc_text,
 )
-from signing._exceptions import KeystoreError
+from signing._exceptions import CertificateError, KeystoreError
 from signing._keystore import Credentials
 
 __all__ = ["TEST_POLICY_OID", "TestPKI", "issue_org_certificate", "make_test_pki"]
@@ -199,6 +200,7 @@ def make_test_pki(
     anything is written, unless ``replace``: pointed by mistake at a real keystore,
     this would have replaced its keys with test keys.
     """
+    _check_validity(not_before, not_after)
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = x509.Name(
         [
@@ -231,6 +233,40 @@ def make_test_pki(
     if folder is not None:
         _write(pki, Path(folder), replace=replace)
     return pki
+
+
+#: What an X.509 validity can say (RFC 5280 4.1.2.5: UTCTime from 1950, GeneralizedTime
+#: to 9999); cryptography refuses anything else with a ValueError.
+_EARLIEST = datetime(1950, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+def _check_validity(not_before: datetime, not_after: datetime) -> None:
+    """CertificateError for a validity no certificate can hold, or an empty one."""
+
+    def utc(when: datetime) -> datetime | None:  # None: past what UTC can hold
+        try:
+            return (
+                when.replace(tzinfo=timezone.utc)
+                if when.tzinfo is None
+                else when.astimezone(timezone.utc)
+            )
+        except OverflowError:
+            return None
+
+    bounds = []
+    for name, when in (("not_before", not_before), ("not_after", not_after)):
+        at = utc(when)
+        if at is None or not _EARLIEST <= at <= _LATEST:
+            raise CertificateError(
+                f"{name} {when.isoformat()} is outside what a certificate can hold "
+                f"({utc_text(_EARLIEST)} to {utc_text(_LATEST)})"
+            )
+        bounds.append(at)
+    if not bounds[0] < bounds[1]:
+        raise CertificateError(
+            f"not_after {not_after.isoformat()} is not after not_before {not_before.isoformat()}"
+        )
 
 
 def _pem_key(key: PrivateKey) -> bytes:

@@ -35,6 +35,7 @@ from signing._certs import (
     OrgCertificate,
     issuer_key,
     read_credential_file,
+    utc_text,
 )
 
 USER = EUI64.parse("90-B3-D5-1F-30-01-00-00")
@@ -210,6 +211,31 @@ def test_make_test_pki_never_replaces_existing_files_unless_told(tmp_path: Path)
     assert result.exit_code == 0, result.output
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert after.keys() == before.keys() and after["root.pem"] != before["root.pem"]
+
+
+def test_a_validity_no_certificate_can_hold_is_a_clear_error(tmp_path: Path) -> None:
+    # --not-after 1900 was cryptography's ValueError, a traceback.
+    for not_after, words in (
+        (datetime(1900, 1, 1, tzinfo=timezone.utc), "outside what a certificate can hold"),
+        (datetime(2010, 1, 1, tzinfo=timezone.utc), "is not after not_before"),
+    ):
+        with pytest.raises(CertificateError, match=words):
+            make_test_pki([(USER, RemotePartyRole.XML_SIGN)], not_after=not_after)
+    args = ["cert", "make-test-pki", str(tmp_path / "p"), "--eui", str(USER)]
+    result = CliRunner().invoke(cli, [*args, "--not-after", "1900-01-01T00:00:00Z"])
+    assert result.exit_code == 2 and "[certificate.invalid]" in result.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_times_in_messages_are_utc_with_four_digit_years() -> None:
+    # "%Y" printed year 1 as "1", and a time with an offset kept its clock with a "Z".
+    from datetime import timedelta
+
+    minus5 = timezone(timedelta(hours=-5))
+    assert utc_text(datetime(1, 1, 1, tzinfo=minus5)) == "0001-01-01T05:00:00Z"
+    assert utc_text(datetime(2025, 3, 1, 22, 30, tzinfo=minus5)) == "2025-03-02T03:30:00Z"
+    assert utc_text(datetime(9999, 12, 31, 23, 0, tzinfo=minus5)) == "9999-12-31T23:00:00-05:00"
+    assert utc_text(datetime(2025, 3, 1)) == "2025-03-01T00:00:00Z"  # naive: UTC
 
 
 # --- Digital Signing beside xmlSign (issue 9) ------------------------------------

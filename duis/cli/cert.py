@@ -24,6 +24,7 @@ from signing import (
     load_certificates,
     make_test_pki,
 )
+from signing._certs import utc_text
 
 __all__ = ["cert"]
 
@@ -91,7 +92,7 @@ def _show_text(c: OrgCertificate, when: datetime) -> None:
         f"  use         {c.use.value if c.use else '(none)'}",
         f"  issuer      {c.issuer}",
         f"  serial      {c.serial}",
-        f"  validity    {c.not_before:%Y-%m-%dT%H:%M:%SZ} .. {c.not_after:%Y-%m-%dT%H:%M:%SZ}"
+        f"  validity    {utc_text(c.not_before)} .. {utc_text(c.not_after)}"
         f"  ({'valid' if problem is None else problem})",
         f"  key usage   {', '.join(c.key_usage) or '(none)'}"
         f"{' (critical)' if c.key_usage_critical else ''}",
