@@ -143,8 +143,10 @@ def issue_org_certificate(
 
     xmlSign roles (87, 89) and organisation roles (01-08, 7F) get digitalSignature:
     an organisation role with it is a Digital Signing certificate. ``key_agreement``
-    makes the Key Agreement certificate of an organisation role instead.
+    makes the Key Agreement certificate of an organisation role instead. A validity
+    no certificate can hold is a CertificateError.
     """
+    _check_validity(not_before, not_after)
     key = key or ec.generate_private_key(ec.SECP256R1())
     attrs: list[x509.NameAttribute[str] | x509.NameAttribute[bytes]] = [
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.value)

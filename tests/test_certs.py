@@ -24,6 +24,7 @@ from signing import (
     KeystoreError,
     NoCredentialsError,
     RemotePartyRole,
+    issue_org_certificate,
     load_certificate,
     load_certificates,
     load_private_key,
@@ -221,6 +222,15 @@ def test_a_validity_no_certificate_can_hold_is_a_clear_error(tmp_path: Path) -> 
     ):
         with pytest.raises(CertificateError, match=words):
             make_test_pki([(USER, RemotePartyRole.XML_SIGN)], not_after=not_after)
+    pki = make_test_pki([(USER, RemotePartyRole.XML_SIGN)])
+    with pytest.raises(CertificateError, match="outside what a certificate can hold"):
+        issue_org_certificate(
+            pki.issuing_ca,
+            pki.issuing_ca_key,
+            USER,
+            RemotePartyRole.XML_SIGN,
+            not_after=datetime(1900, 1, 1, tzinfo=timezone.utc),
+        )
     args = ["cert", "make-test-pki", str(tmp_path / "p"), "--eui", str(USER)]
     result = CliRunner().invoke(cli, [*args, "--not-after", "1900-01-01T00:00:00Z"])
     assert result.exit_code == 2 and "[certificate.invalid]" in result.output
