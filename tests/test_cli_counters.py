@@ -120,3 +120,30 @@ def test_show_without_euis_lists_every_originator_in_the_store(tmp_path: Path) -
         conn.execute("INSERT INTO seen (originator, last) VALUES ('not-an-eui', 1)")
     code, _, err = _run("show", "--counter-db", str(db))
     assert code == 2 and "not an EUI-64 ('not-an-eui')" in err and "[counter.store]" in err
+
+
+def test_a_spent_store_stops_sign_with_a_setup_error_not_a_traceback(tmp_path: Path) -> None:
+    # A store whose next counter would pass 2**64-1 raised CounterStoreError out of
+    # `duis sign` as a traceback; and `reinit --above` past 2**64-1 was reported as
+    # the store "holding a bad floor".
+    from duis.ids import MAX_COUNTER
+
+    db = tmp_path / "c.sqlite3"
+    code, _, err = _run("reinit", "--above", str(MAX_COUNTER + 1), "--counter-db", str(db))
+    assert code == 2 and "not in the range" in err and not db.exists()
+    code, _, _ = _run("reinit", "--above", str(MAX_COUNTER - 1), "--counter-db", str(db))
+    assert code == 0
+    root = Path(__file__).resolve().parents[1]
+    good = root / "examples" / "requests" / "valid" / "8.2-read-inventory.xml"
+    out = tmp_path / "out"
+    out.mkdir()
+    for i in range(2):
+        (tmp_path / f"r{i}.xml").write_bytes(good.read_bytes())
+    args = ["sign", "--keystore", str(root / "examples" / "pki"), "--counter-db", str(db)]
+    result = CliRunner().invoke(
+        cli, [*args, "-o", str(out), str(tmp_path / "r0.xml"), str(tmp_path / "r1.xml")]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "would pass the last counter DUIS allows" in result.stderr
+    assert "[counter.store]" in result.stderr and list(out.iterdir()) == []

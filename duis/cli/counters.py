@@ -14,6 +14,7 @@ import click
 from duis._exceptions import DuisError
 from duis.cli._common import fail_setup, parse_eui
 from duis.configfile import load_settings
+from duis.ids import MAX_COUNTER
 
 __all__ = ["counters"]
 
@@ -71,7 +72,7 @@ def show(originators: tuple[str, ...], counter_db: str | None) -> None:
 @click.option(
     "--above",
     required=True,
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_COUNTER),
     help="Every later counter is above this (the highest counter any signer may have used).",
 )
 @click.option("--counter-db", "counter_db", metavar="LOC", help=_DB_HELP)

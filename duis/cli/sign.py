@@ -416,7 +416,10 @@ def _reserve(store: CounterStore | None, wanted: Counter[EUI64]) -> dict[EUI64, 
     assert store is not None or not wanted  # a fresh counter needs a store
     if store is None:
         return {}
-    return {originator: iter(store.reserve(originator, n)) for originator, n in wanted.items()}
+    try:
+        return {originator: iter(store.reserve(originator, n)) for originator, n in wanted.items()}
+    except DuisError as exc:  # the store failed or is spent: nothing more can be signed
+        fail_setup(exc)
 
 
 def _write_block(

@@ -113,7 +113,9 @@ def add(paths: tuple[str, ...], db: Path | None, max_bytes: int, quiet: bool) ->
 )
 @click.option(
     "--timeout",
-    type=click.IntRange(min=0),
+    # At most about 31 years: a time-out is hours or days, and timedelta (and the
+    # datetimes it is added to) cannot hold an arbitrary number of seconds.
+    type=click.IntRange(min=0, max=10**9),
     default=int(DEFAULT_TIMEOUT.total_seconds()),
     show_default=True,
     help="Seconds without an outcome (after the execution time, if future-dated) before "
