@@ -380,6 +380,27 @@ def given_paths(given: Iterable[str], files_from: str | None) -> Iterator[str]:
             fail_setup(f"--files-from {files_from}: {exc}")
 
 
+# Options every command that reads many files shares, also those (inspect) whose
+# other options differ from batch_options': one definition each.
+output_file_option = click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here (replaced atomically at the end) instead of stdout.",
+)
+files_from_option = click.option(
+    "--files-from",
+    metavar="FILE|-",
+    help="Also read paths from FILE (one a line; - for stdin).",
+)
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes (default 0: one per usable core; at most four a core).",
+)
+
+
 def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F], F]:
     """Decorate a command with the shared batch options (one definition for all)."""
 
@@ -394,11 +415,7 @@ def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F
                 help="text for people, json for programs, github for workflow annotations, "
                 "sarif for code scanning, junit for test reports.",
             ),
-            click.option(
-                "--output-file",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Write the report here (replaced atomically at the end) instead of stdout.",
-            ),
+            output_file_option,
             click.option(
                 "-q", "--quiet", is_flag=True, help="Findings only: no summary, notes or progress."
             ),
@@ -412,18 +429,8 @@ def batch_options(formats: tuple[str, ...], *, verbose_help: str) -> Callable[[F
                 is_flag=True,
                 help="Count findings per rule id instead of listing them.",
             ),
-            click.option(
-                "--files-from",
-                metavar="FILE|-",
-                help="Also read paths from FILE (one a line; - for stdin).",
-            ),
-            click.option(
-                "-j",
-                "--jobs",
-                type=click.IntRange(min=0),
-                default=0,
-                help="Worker processes (default 0: one per usable core; at most four a core).",
-            ),
+            files_from_option,
+            jobs_option,
             click.option(
                 "--color",
                 type=click.Choice(["auto", "always", "never"]),

@@ -22,10 +22,13 @@ from duis.cli._common import (
     EXIT_INTERRUPTED,
     diagnostic,
     exit_code,
+    files_from_option,
     given_paths,
+    jobs_option,
     load_keystore,
     not_the_output,
     open_output,
+    output_file_option,
     parse_at,
     print_error,
     registry_from,
@@ -150,19 +153,9 @@ def _text(summary: dict[str, Any], out: TextIO) -> None:
     help="GBCS keys by EUI (<eui>-ka.key, -ka.pem, -ds.pem) to authenticate and decrypt "
     "the GBCSPayload (without: decoded, not authenticated).",
 )
-@click.option("--files-from", metavar="FILE|-", help="Also read paths from FILE (- for stdin).")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Worker processes (default 0: one per usable core; at most four a core).",
-)
-@click.option(
-    "--output-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (replaced at the end) instead of stdout.",
-)
+@files_from_option
+@jobs_option
+@output_file_option
 def inspect(
     paths: tuple[str, ...],
     fmt: str,
