@@ -359,7 +359,7 @@ def settings_file_for_run(option: Path | None, isolated: bool) -> Path | None:
 
         chosen, origin = settings_file_from_environment(), f"${ENV_CONFIG}"
     if chosen is not None and not chosen.is_file():
-        fail_setup(f"{origin} {chosen}: no such settings file")
+        fail_setup(f"{origin} {chosen}: no such configuration file")
     return chosen
 
 
