@@ -42,7 +42,8 @@ _COLLAPSE = re.compile(r"[ \t\r\n]+")
 # where collapsing, stripping and the checks above cost several times the element's
 # lookup. Linear: a failed match backs off one group at a time, each tried once.
 _UNSPACED = re.compile(
-    r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/][AQgw]==)?"
+    rf"(?:[A-Za-z0-9+/]{{4}})*"  # groups of four, then a padded group or none
+    rf"(?:[A-Za-z0-9+/]{{2}}[{''.join(sorted(_B16))}]=|[A-Za-z0-9+/][{''.join(sorted(_B04))}]==)?"
 )
 
 _lock = threading.Lock()

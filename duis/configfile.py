@@ -320,8 +320,8 @@ def load_settings(
     gives the same verdict everywhere. Raises :class:`~duis.ConfigError`.
     """
     env = os.environ if environ is None else environ
-    chosen = explicit if explicit is not None else env.get(ENV_CONFIG) or None
-    config = load_config(start, explicit=Path(chosen) if chosen is not None else None)
+    chosen = Path(explicit) if explicit is not None else settings_file_from_environment(env)
+    config = load_config(start, explicit=chosen)
     return apply_options(with_environment(config, env), **options)
 
 
